@@ -1,0 +1,59 @@
+"""The `lifecycle` command: `demo`, `diagrams`, `check-trace`, `verify`.
+
+Each subcommand lives in its own module, which defines `add_parser(commands)`
+returning its parser with a `run(args) -> int` default. This is the one place
+that installs signal handlers: SIGTERM becomes an interrupt, so a running job
+tears down as on Ctrl-C, and the exit code is the conventional 128 + signal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+#: Modules that each add one subcommand.
+COMMANDS = ("lifecycle.demo.command",)
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt so that running jobs tear down."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lifecycle",
+        description="State-machine lifecycles for dataflow pipelines.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        importlib.import_module(module).add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `lifecycle` command; return its exit code."""
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return int(args.run(args))
+    except Terminated:
+        print("lifecycle: terminated; jobs were torn down", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print("lifecycle: interrupted; jobs were torn down", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

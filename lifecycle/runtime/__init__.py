@@ -1,0 +1,1 @@
+"""Runtimes execute the kernel's commands and report what happened as events."""

@@ -1,0 +1,130 @@
+"""The one consumer of a job's events.
+
+Every thread of a job (tasks, services, callers of `stop`) reports what
+happened by putting an event on the driver's queue. The driver thread takes
+them one at a time, in arrival order, applies each to the kernel, and hands
+the resulting commands to the runtime. No lock is held while user code runs,
+and the kernel needs none: only this thread touches it.
+
+Deadlines live in a heap on the same thread. The driver blocks on its queue
+until the next deadline at the latest; when one passes, the deadline's event
+is applied like any other. Nothing sleeps and looks again.
+
+Waiting is a query: after each event the driver publishes the dispatcher's
+phase (and every phase it passed through) under a condition and wakes the
+waiters, so `wait()` returns the moment the phase it waits for is reached.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from lifecycle import events as ev
+from lifecycle.errors import InvalidTransition
+from lifecycle.kernel import Kernel
+from lifecycle.logs import get_logger
+from lifecycle.phases import Phase
+
+_log = get_logger()
+
+
+class Driver:
+    """Applies a job's events to its kernel on a thread of its own.
+
+    Args:
+        kernel: the job's kernel; only the driver's thread touches it.
+        execute: runs one command; called on the driver's thread, must not
+            block and must not raise.
+    """
+
+    def __init__(self, kernel: Kernel, execute: Callable[[ev.Command], None]) -> None:
+        self.kernel = kernel
+        self.thread = threading.Thread(
+            target=self._run, name=f"lifecycle:{kernel.job}:driver", daemon=True
+        )
+        self._execute = execute
+        self._events: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
+        #: (monotonic due time, tie-breaker, event) for every armed deadline.
+        self._deadlines: list[tuple[float, int, ev.Event]] = []
+        self._tie = itertools.count()
+        self._changed = threading.Condition()
+        #: The dispatcher's phase as last published; read under `_changed`.
+        self.phase = kernel.state
+        #: Every dispatcher phase published so far.
+        self.visited: set[Phase] = {kernel.state}
+        self._published = 0
+
+    def start(self, first: ev.Event) -> None:
+        """Start the thread with `first` (the `Submit`) as its first event."""
+        self._events.put(first)
+        self.thread.start()
+
+    def report(self, event: ev.Event) -> None:
+        """Queue an event; safe from any thread."""
+        self._events.put(event)
+
+    def arm(self, delay: float, event: ev.Event) -> None:
+        """Apply `event` after `delay` seconds. Only the driver's thread calls this."""
+        due = time.monotonic() + delay
+        heapq.heappush(self._deadlines, (due, next(self._tie), event))
+
+    def wait_for(self, done: Callable[[], bool], timeout: float | None) -> bool:
+        """Block until `done()` holds, checked at each published change.
+
+        Returns:
+            `done()` as it stood when the wait ended.
+        """
+        with self._changed:
+            return self._changed.wait_for(done, timeout)
+
+    # -- The driver's thread -----------------------------------------------------
+
+    def _run(self) -> None:
+        while not self.kernel.state.terminal:
+            self._apply(self._next_event())
+
+    def _next_event(self) -> ev.Event:
+        while self._deadlines:
+            due, _, event = self._deadlines[0]
+            delay = due - time.monotonic()
+            if delay <= 0:
+                heapq.heappop(self._deadlines)
+                return event
+            try:
+                return self._events.get(timeout=delay)
+            except queue.Empty:
+                continue
+        return self._events.get()
+
+    def _apply(self, event: ev.Event) -> None:
+        try:
+            commands = self.kernel.handle(event)
+        except InvalidTransition as error:
+            _log.error("refused event", job=self.kernel.job, error=str(error))
+            return
+        except Exception:
+            # A bug in the kernel; carry on with the next event rather than
+            # leave every waiter hanging on a driver that died.
+            _log.exception("kernel failed on an event", job=self.kernel.job)
+            return
+        for command in commands:
+            try:
+                self._execute(command)
+            except Exception:
+                _log.exception("command failed", job=self.kernel.job, command=command)
+        self._publish()
+
+    def _publish(self) -> None:
+        entered = self.kernel.entered
+        if len(entered) == self._published:
+            return
+        with self._changed:
+            self.visited.update(phase for phase, _ in entered[self._published :])
+            self._published = len(entered)
+            self.phase = self.kernel.state
+            self._changed.notify_all()

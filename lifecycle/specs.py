@@ -1,0 +1,166 @@
+"""Validated descriptions of a job: what the kernel needs to know, and no more.
+
+The kernel sees names, roles and deadlines only; the callables, their
+arguments and the dataflow edges stay with the runtime. Every spec is a frozen
+pydantic model, so a wrong type or value is refused at `register_service` or
+`submit` with a `ConfigError` that names the component and the field.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lifecycle.errors import ConfigError
+
+#: A deadline in seconds: positive and finite.
+Timeout = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+DEFAULT_START_TIMEOUT = 30.0
+DEFAULT_STOP_TIMEOUT = 10.0
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ServiceSpec(_Spec):
+    """A service as the kernel sees it."""
+
+    name: Name
+    depends_on: tuple[Name, ...] = ()
+    start_timeout: Timeout = DEFAULT_START_TIMEOUT
+    stop_timeout: Timeout = DEFAULT_STOP_TIMEOUT
+
+
+class TaskSpec(_Spec):
+    """One instance of an operator as the kernel sees it."""
+
+    name: Name
+    source: bool = False
+    start_timeout: Timeout = DEFAULT_START_TIMEOUT
+    stop_timeout: Timeout = DEFAULT_STOP_TIMEOUT
+
+
+class JobSpec(_Spec):
+    """A whole job: its tasks, its services and how it ends.
+
+    Build one with `job_spec`, which also checks names and dependencies.
+    """
+
+    name: Name
+    tasks: tuple[TaskSpec, ...]
+    services: tuple[ServiceSpec, ...] = ()
+    autostop: bool = True
+    drain_timeout: Timeout = DEFAULT_STOP_TIMEOUT
+
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+def validated(model: type[SpecT], what: str, **fields: Any) -> SpecT:
+    """Build `model` from `fields`, turning a validation error into `ConfigError`.
+
+    Args:
+        model: the pydantic model to build.
+        what: the component the fields belong to, for the message
+            (e.g. "service 'index'").
+        fields: the values given by the user.
+
+    Raises:
+        ConfigError: naming `what`, the field and the problem.
+    """
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "value"
+        given = first.get("input")
+        raise ConfigError(
+            f"{what}: {field}: {first['msg']} (got {given!r}); fix that argument.",
+            component=what,
+            field=field,
+        ) from None
+
+
+def job_spec(
+    name: str,
+    tasks: Iterable[TaskSpec],
+    services: Iterable[ServiceSpec] = (),
+    *,
+    autostop: bool = True,
+    drain_timeout: float = DEFAULT_STOP_TIMEOUT,
+) -> JobSpec:
+    """Build a `JobSpec`, checking that names are unique and dependencies sound.
+
+    Raises:
+        ConfigError: for a duplicate name, a `depends_on` naming no service, or
+            a dependency cycle (the message names its members).
+    """
+    spec = validated(
+        JobSpec,
+        f"job {name!r}",
+        name=name,
+        tasks=tuple(tasks),
+        services=tuple(services),
+        autostop=autostop,
+        drain_timeout=drain_timeout,
+    )
+    _check_unique([*spec.services, *spec.tasks])
+    start_order(spec.services)
+    return spec
+
+
+def _check_unique(specs: Iterable[ServiceSpec | TaskSpec]) -> None:
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise ConfigError(
+                f"two components are named {spec.name!r}; give each a unique name.",
+                component=spec.name,
+                field="name",
+            )
+        seen.add(spec.name)
+
+
+def start_order(services: Iterable[ServiceSpec]) -> list[str]:
+    """Names of `services` in an order that starts each after its dependencies.
+
+    Raises:
+        ConfigError: for an unknown dependency or a cycle.
+    """
+    graph = {spec.name: spec.depends_on for spec in services}
+    for service, needs in graph.items():
+        for need in needs:
+            if need not in graph:
+                known = ", ".join(repr(n) for n in sorted(graph))
+                raise ConfigError(
+                    f"service {service!r} depends on {need!r}, which is not "
+                    f"registered; registered services: {known}.",
+                    component=service,
+                    field="depends_on",
+                )
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as error:
+        members = " -> ".join(repr(n) for n in error.args[1])
+        raise ConfigError(
+            f"services depend on each other in a cycle: {members}; remove one "
+            f"of these depends_on entries.",
+            component=error.args[1][0],
+            field="depends_on",
+        ) from None
+
+
+def dependents_of(services: Iterable[ServiceSpec]) -> Mapping[str, tuple[str, ...]]:
+    """Map each service to the services that depend on it."""
+    found: dict[str, list[str]] = {}
+    for spec in services:
+        found.setdefault(spec.name, [])
+        for need in spec.depends_on:
+            found.setdefault(need, []).append(spec.name)
+    return {name: tuple(users) for name, users in found.items()}
