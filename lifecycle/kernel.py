@@ -425,7 +425,9 @@ class Kernel:
                 return str(self._failure_reason())
             return str(self.stop_request) if self.stop_request else "autostop"
         if event == "cleanup_failed":
-            failed = [c.name for c in self.components.values() if c.state is Phase.FAILED]
+            failed = [
+                c.name for c in self.components.values() if c.state is Phase.FAILED
+            ]
             return "could not clean: " + ", ".join(failed)
         return ""
 
