@@ -26,7 +26,7 @@ CLASS_DEFS = {
     NodeStyle.FAILED: "fill:#fbdcdc,stroke:#b3261e,stroke-width:2px,color:#5c0f0a",
     NodeStyle.CURRENT: "fill:#fff1c2,stroke:#a06a00,stroke-width:2px,color:#3d2900",
 }
-FAILURE_LINK = "stroke:#b3261e,stroke-width:1.5px,color:#b3261e"
+FAILURE_LINK = "stroke:#b3261e,stroke-width:1.5px,stroke-dasharray:6 4,color:#b3261e"
 CLUSTER_STYLE = "fill:#fbfcfd,stroke:#9aa5ad,color:#1d2327"
 
 _ENTITIES = {
