@@ -28,6 +28,9 @@ CACHE = Path(os.environ.get("LIFECYCLE_MERMAID_CACHE", ROOT / "tools" / ".mermai
 LOCK = ROOT / "tools" / "mermaid" / "package-lock.json"
 RENDER_TIMEOUT = 100
 
+#: The rendered diagrams whose drawing model the tests compare with the SVG.
+DRAWN = [kind.value for kind in MACHINES] + ["failed-run", "two-jobs"]
+
 
 def _missing() -> str | None:
     """Why Mermaid cannot be run here, or None when it can."""
@@ -64,8 +67,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Graph,
     job = failed_job("failed-render")
     graphs = {kind.value: machine_graph(kind) for kind in MACHINES}
     graphs["failed-run"] = run_graph(job.history, "job failed-render")
+    again = [record.model_copy(update={"job": "again"}) for record in job.history]
+    graphs["two-jobs"] = run_graph([*job.history, *again])
     texts = {kind.value: machine_diagram(kind) for kind in MACHINES}
     texts["failed-run"] = run_diagram(job.history, title="job failed-render")
+    texts["two-jobs"] = run_diagram([*job.history, *again])
     texts["parked-run"] = parked_job_diagram("parked-render")
     texts["empty-run"] = run_diagram([])
     for name, text in texts.items():
@@ -92,14 +98,14 @@ def _edge_styles(svg: str) -> list[str]:
     return [re.search(r'style="([^"]*)"', path)[1] for path in visible]
 
 
-@pytest.mark.parametrize("name", [kind.value for kind in MACHINES] + ["failed-run"])
+@pytest.mark.parametrize("name", DRAWN)
 def test_every_state_is_drawn_once_with_its_highlight(rendered, name: str) -> None:
     """Mermaid draws exactly the graph's nodes, each with its style class."""
     graph, svg = rendered[name]
     assert _nodes(svg) == {node.id: node.style.value for node in graph.nodes()}
 
 
-@pytest.mark.parametrize("name", [kind.value for kind in MACHINES] + ["failed-run"])
+@pytest.mark.parametrize("name", DRAWN)
 def test_every_edge_is_drawn_and_failures_are_red(rendered, name: str) -> None:
     """Mermaid draws every edge; exactly the failure edges carry the red stroke."""
     graph, svg = rendered[name]
@@ -109,7 +115,7 @@ def test_every_edge_is_drawn_and_failures_are_red(rendered, name: str) -> None:
     assert len(red) == sum(edge.failure for edge in graph.edges())
 
 
-@pytest.mark.parametrize("name", [kind.value for kind in MACHINES] + ["failed-run"])
+@pytest.mark.parametrize("name", DRAWN)
 def test_the_title_is_shown(rendered, name: str) -> None:
     """The front-matter title is drawn, not dropped."""
     graph, svg = rendered[name]

@@ -132,7 +132,8 @@ def test_records_of_two_jobs_draw_a_set_of_boxes_each(failed) -> None:
     assert (
         titles[0] == "job failed: dispatcher" and titles[3] == "job other: dispatcher"
     )
-    assert graph.clusters[3].id == "other_dispatcher"
+    assert graph.clusters[3].id == "j2_dispatcher"
+    assert graph.clusters[3].nodes[1].id == "j2_dispatcher_CREATED"
     assert graph.title == "run of jobs failed, other"
 
 

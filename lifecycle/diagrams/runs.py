@@ -2,9 +2,9 @@
 
 One box per kind of component (the dispatcher, the services, the tasks), not
 one per component: the components of a kind are aggregated, so a job with a
-dozen tasks draws one task machine whose edges say how many tasks took them
-("drained", times 11). Within a box, only the phases someone visited and the
-edges someone took are drawn, in `Phase` order, edges in the order first taken.
+dozen tasks draws one task machine whose edges count the tasks that took each.
+Within a box, only the phases someone visited and the edges someone took are
+drawn, in `Phase` order, edges in the order first taken.
 
 Failure edges are dashed and red, and name the components that took them and
 the first one's error, because that is what a reader of a failed run looks
@@ -14,7 +14,9 @@ there. The dispatcher's edges carry the reason the kernel recorded (why it
 stopped, why it tore down).
 
 Records that changed nothing (`noop`, a second stop) are left out. Records of
-several jobs draw one set of boxes per job.
+several jobs draw one set of boxes per job, titled with the job's name; their
+ids are numbered (`j1_tasks_RUNNING`), since two names may differ only in
+characters an id cannot hold.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ _ROWS = {
     for kind, table in TABLES.items()
 }
 
+#: The sign between an edge's event and how many components took it.
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 #: How many component names a box title or an edge label shows at most.
@@ -121,7 +124,10 @@ def run_graph(records: Iterable[RecordLike], title: str | None = None) -> Graph:
     jobs = list(dict.fromkeys(job for job, _ in groups))
     ordered = sorted(groups.values(), key=lambda g: (jobs.index(g.job), _rank(g.kind)))
     many_jobs = len(jobs) > 1
-    clusters = [_cluster(group, many_jobs) for group in ordered]
+    clusters = [
+        _cluster(group, f"j{jobs.index(group.job) + 1}" if many_jobs else "")
+        for group in ordered
+    ]
     default_title = f"run of job{'s' if many_jobs else ''} {', '.join(jobs)}"
     if not jobs:
         default_title = "run with no records"
@@ -132,11 +138,11 @@ def _rank(kind: Kind) -> int:
     return list(KIND_ORDER).index(kind)
 
 
-def _cluster(group: _Group, many_jobs: bool) -> Cluster:
-    word = KIND_ORDER[group.kind]
-    prefix = node_id(group.job, word) if many_jobs else node_id(word)
+def _cluster(group: _Group, job_number: str) -> Cluster:
+    """The box of one group; `job_number` prefixes its ids when jobs are mixed."""
+    prefix = node_id(job_number, KIND_ORDER[group.kind])
     members = list(group.first)
-    cluster = Cluster(prefix, _title(group, members, many_jobs))
+    cluster = Cluster(prefix, _title(group, members, bool(job_number)))
     visited = set(group.first.values()) | {
         phase for taken in group.taken.values() for phase in (taken.source, taken.dest)
     }
