@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lifecycle import events as ev
 from lifecycle.components import Component, JobError, Outcome
+from lifecycle.diagrams import run_diagram
 from lifecycle.errors import ConfigError
 from lifecycle.events import StopOrigin, StopReason
 from lifecycle.history import TransitionRecord
@@ -130,6 +131,17 @@ class Job:
     def history(self) -> list[TransitionRecord]:
         """Every transition so far, in order, as pydantic models."""
         return self._kernel.history.records()
+
+    def diagram(self) -> str:
+        """Mermaid text of the path this job's components took, so far.
+
+        One box each for the dispatcher, the services and the tasks: the
+        phases visited, the edges taken with how many components took each,
+        failure edges dashed in red; see docs/diagrams.md.
+        """
+        outcome = f", outcome {self.outcome.name}" if self.outcome else ""
+        title = f"job {self.name}: {self.state.name}{outcome}"
+        return run_diagram(self._kernel.history.raw(), title=title)
 
     @property
     def abandoned(self) -> list[str]:
