@@ -42,10 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `lifecycle` command; return its exit code."""
-    args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    """Run the `lifecycle` command; return its exit code.
+
+    SIGTERM is handled as an interrupt only while the command runs; the
+    previous handler is restored afterwards.
+    """
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.run(args))
     except Terminated:
         print("lifecycle: terminated; jobs were torn down", file=sys.stderr)
@@ -53,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lifecycle: interrupted; jobs were torn down", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

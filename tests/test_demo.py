@@ -48,6 +48,8 @@ def test_demo_answers_every_question_once_and_cleans_everything(
 ) -> None:
     """One answer line and one memory row a question; all CLEANED; exit 0."""
     assert run_demo(tmp_path) == 0
+    diagram = (tmp_path / "run.mmd").read_text(encoding="utf-8")
+    assert diagram.startswith("---") and "flowchart" in diagram
 
     answers = read_answers(tmp_path)
     asked = [question.text for question in questions()]

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from lifecycle.components import Outcome
 from lifecycle.demo.index import Fts5Unavailable, require_fts5
-from lifecycle.demo.pipeline import ANSWERS, HISTORY, MEMORY, DemoRun, run_demo
+from lifecycle.demo.pipeline import (
+    ANSWERS,
+    HISTORY,
+    MEMORY,
+    RUN_DIAGRAM,
+    DemoRun,
+    run_demo,
+)
 from lifecycle.demo.report import hit_rate, phase_table
 from lifecycle.job import Job
 from lifecycle.phases import Phase
@@ -46,7 +53,8 @@ def add_parser(commands) -> argparse.ArgumentParser:
         type=Path,
         default=Path("lifecycle-demo"),
         metavar="DIR",
-        help=f"directory for {ANSWERS}, {MEMORY} and {HISTORY}, replaced if "
+        help=f"directory for {ANSWERS}, {MEMORY}, {HISTORY} and {RUN_DIAGRAM}, "
+        "replaced if "
         "present (default: ./lifecycle-demo)",
     )
     parser.add_argument(
@@ -95,7 +103,7 @@ def summary(demo: DemoRun, out: Path) -> str:
             f"{hit_rate(answers, 'related_hit'):.3f} counting a symbol's "
             f"related topics",
             f"wall time  {demo.seconds:.2f} s",
-            f"outputs    {ANSWERS}, {MEMORY}, {HISTORY} "
+            f"outputs    {ANSWERS}, {MEMORY}, {HISTORY}, {RUN_DIAGRAM} "
             f"({len(job.history)} transitions) in {out}",
             "",
             "time in each phase (ms):",
@@ -143,7 +151,7 @@ def _prepare(out: Path) -> None:
     """
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for name in (ANSWERS, HISTORY):
+        for name in (ANSWERS, HISTORY, RUN_DIAGRAM):
             (out / name).unlink(missing_ok=True)
         probe = out / ".lifecycle-demo-probe"
         probe.touch()

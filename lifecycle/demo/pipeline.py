@@ -6,8 +6,9 @@
 
 `run_demo` builds this job in a `LocalEnvironment`, submits it with
 autostop, and returns what a report needs. It writes `answers.jsonl`,
-`memory.db` (through the memory service) and `history.jsonl` in `out`; the
-history is written however the job ends, Ctrl-C included.
+`memory.db` (through the memory service), `history.jsonl` and the run's
+Mermaid diagram `run.mmd` in `out`; the history and the diagram are written
+however the job ends, Ctrl-C included.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from lifecycle.service import Function
 ANSWERS = "answers.jsonl"
 MEMORY = "memory.db"
 HISTORY = "history.jsonl"
+RUN_DIAGRAM = "run.mmd"
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def run_demo(out: Path, *, parallelism: int = 4, limit: int | None = None) -> De
             # Also after Ctrl-C: submit re-raises it once the job is torn down.
             if env.jobs:
                 save_jsonl(env.jobs[-1].history, out / HISTORY)
+                (out / RUN_DIAGRAM).write_text(env.jobs[-1].diagram())
     seconds = time.perf_counter() - began
     return DemoRun(job, len(asked), _read_answers(out / ANSWERS), seconds)
 
