@@ -63,7 +63,7 @@ class TaskRunner:
         self._released = False
         self._release_lock = threading.Lock()
         self._dropped = 0
-        self._iterator: Iterator[Any] | None = None
+        self._iterator: Iterator[Any] = iter(())
         self._process: Callable[[Any], None] = _nothing
 
     # -- Commands, run by the job's driver thread --------------------------------
@@ -135,10 +135,10 @@ class TaskRunner:
 
     def _work(self) -> None:
         try:
-            if self._iterator is not None:
+            if self._inputs is None:
                 detail = self._read_source(self._iterator)
             else:
-                detail = self._consume()
+                detail = self._consume(self._inputs)
         except ChannelClosed:
             if self._forced:
                 return
@@ -156,9 +156,8 @@ class TaskRunner:
             emit(item)
         return "stop asked"
 
-    def _consume(self) -> str:
-        assert self._inputs is not None  # every non-source node has an input
-        get, process = self._inputs.get, self._process
+    def _consume(self, inputs: Channel) -> str:
+        get, process = inputs.get, self._process
         while (item := get()) is not END:
             process(item)
         return "end of input from every upstream"
