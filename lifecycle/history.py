@@ -93,6 +93,9 @@ class History:
     ) -> float:
         """Append one record and log it; return the time recorded.
 
+        The log event's name is the transition's event (`started`,
+        `cleaned`, ...), so its `event` field reads like the record's.
+
         Only the kernel calls this.
         """
         now = self._clock()
@@ -104,11 +107,11 @@ class History:
             )
         )  # fmt: skip
         if debug_enabled():
+            # structlog's `event` field is the transition's event itself.
             _log.debug(
-                "no-op" if noop else "transition",
-                job=self.job, component=component, kind=kind.value,
-                event=event, source=source.name, dest=dest.name,
-                detail=detail, cause=cause, seq=seq,
+                event, job=self.job, component=component, kind=kind.value,
+                source=source.name, dest=dest.name, detail=detail,
+                cause=cause, seq=seq, noop=noop,
             )  # fmt: skip
         return now
 

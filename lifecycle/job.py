@@ -240,6 +240,8 @@ class Job:
 
     def _close(self, origin: StopOrigin) -> None:
         """Stop, wait until terminal, then let the job's threads end."""
+        if self._driver.failure is not None:
+            return  # its driver stopped on a bug, already raised to the caller
         self._request_stop(StopReason(origin))
         self._block(lambda: self.state.terminal, None)
         self._runtime.join(JOIN_TIMEOUT)

@@ -202,3 +202,22 @@ def test_service_calls_run_on_the_service_thread() -> None:
         env.from_batch(range(20)).map(Ask, parallelism=3).sink(lambda item: None)
         env.submit()
     assert set(seen) == {"lifecycle:threads:service:index"}
+
+
+def test_a_kernel_bug_wakes_waiters_with_an_error_instead_of_hanging(
+    monkeypatch,
+) -> None:
+    """If the kernel raises on an event, wait() raises LifecycleError at once."""
+    from lifecycle import LifecycleError
+    from lifecycle.events import Submit
+    from lifecycle.kernel import Kernel
+
+    def broken(kernel: Kernel, event: Submit) -> None:
+        raise RuntimeError("seeded kernel bug")
+
+    monkeypatch.setitem(Kernel._HANDLERS, Submit, broken)
+    with LocalEnvironment("broken") as env:
+        env.from_batch([1]).sink(print)
+        with pytest.raises(LifecycleError, match="bug in lifecycle") as caught:
+            env.submit()
+    assert isinstance(caught.value.__cause__, RuntimeError)

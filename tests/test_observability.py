@@ -26,12 +26,17 @@ def test_each_transition_is_one_debug_event_with_its_fields(caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="lifecycle")
     with structlog.testing.capture_logs() as logs:
         job = run_small_job("logged")
-    transitions = [log for log in logs if log["event"] == "transition"]
-    assert len(transitions) == len([r for r in job.history if not r.noop])
-    for log, record in zip(transitions, job.history, strict=False):
+    transitions = [log for log in logs if "seq" in log]
+    assert len(transitions) == len(job.history)
+    for log, record in zip(transitions, job.history, strict=True):
         assert log.keys() >= FIELDS
         assert log["log_level"] == "debug"
-        assert (log["component"], log["dest"]) == (record.component, record.dest.name)
+        assert (log["seq"], log["event"], log["component"]) == (
+            record.seq,
+            record.event,
+            record.component,
+        )
+        assert (log["source"], log["dest"]) == (record.source.name, record.dest.name)
 
 
 def test_nothing_is_logged_while_the_logger_is_not_enabled(caplog) -> None:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 
 from lifecycle import events as ev
-from lifecycle.errors import InvalidTransition
+from lifecycle.errors import InvalidTransition, LifecycleError
 from lifecycle.kernel import Kernel
 from lifecycle.logs import get_logger
 from lifecycle.phases import Phase
@@ -58,6 +58,9 @@ class Driver:
         #: Every dispatcher phase published so far.
         self.visited: set[Phase] = {kernel.state}
         self._published = 0
+        #: The error that stopped the driver, if the kernel ever raised one
+        #: other than `InvalidTransition` (a bug in lifecycle).
+        self.failure: Exception | None = None
 
     def start(self, first: ev.Event) -> None:
         """Start the thread with `first` (the `Submit`) as its first event."""
@@ -78,14 +81,26 @@ class Driver:
 
         Returns:
             `done()` as it stood when the wait ended.
+
+        Raises:
+            LifecycleError: the driver stopped on a bug in the kernel.
         """
         with self._changed:
-            return self._changed.wait_for(done, timeout)
+            ended = self._changed.wait_for(
+                lambda: done() or self.failure is not None, timeout
+            )
+        if self.failure is not None:
+            raise LifecycleError(
+                f"job {self.kernel.job!r} stopped: lifecycle's kernel failed on "
+                f"an event ({self.failure!r}). This is a bug in lifecycle; "
+                f"please report it with the job's history."
+            ) from self.failure
+        return ended
 
     # -- The driver's thread -----------------------------------------------------
 
     def _run(self) -> None:
-        while not self.kernel.state.terminal:
+        while not self.kernel.state.terminal and self.failure is None:
             self._apply(self._next_event())
 
     def _next_event(self) -> ev.Event:
@@ -107,10 +122,13 @@ class Driver:
         except InvalidTransition as error:
             _log.error("refused event", job=self.kernel.job, error=str(error))
             return
-        except Exception:
-            # A bug in the kernel; carry on with the next event rather than
-            # leave every waiter hanging on a driver that died.
+        except Exception as error:
+            # A bug in lifecycle: the kernel's state can no longer be trusted.
+            # Stop here and wake every waiter with the error, so none hangs.
             _log.exception("kernel failed on an event", job=self.kernel.job)
+            with self._changed:
+                self.failure = error
+                self._changed.notify_all()
             return
         for command in commands:
             try:
