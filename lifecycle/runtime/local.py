@@ -93,10 +93,11 @@ class LocalRuntime:
 
     def execute(self, command: ev.Command) -> None:
         """Run one command. Called on the driver's thread only."""
-        _EXECUTORS[type(command)](self, command)
         if isinstance(command, ev.TIMED_COMMANDS):
+            # Armed first: even a command that fails to run has its deadline.
             overran = ev.Overran(command.name, command.phase, command.timeout)
             self.driver.arm(command.timeout, overran)
+        _EXECUTORS[type(command)](self, command)
 
     def _start_service(self, command: ev.StartService) -> None:
         self.directory.runners[command.name].start()
