@@ -53,6 +53,7 @@ from lifecycle.machines import trigger
 from lifecycle.phases import (
     DISPATCHER_TABLE,
     TABLES,
+    TERMINAL,
     UNSTARTED,
     WORKING,
     Kind,
@@ -155,6 +156,11 @@ class Kernel:
     def tasks_stopped(self) -> bool:
         """Every task is STOPPED or beyond."""
         return self.tally.count(TASK_ROLES, WORKING) == 0
+
+    @property
+    def tasks_done(self) -> bool:
+        """Every task is terminal: its cleanup returned or was given up on."""
+        return self.tally.count(TASK_ROLES, TERMINAL) == len(self.tasks)
 
     @property
     def teardown_wanted(self) -> bool:
@@ -317,6 +323,9 @@ class Kernel:
             component.cleanups += 1
             self._commands.append(ev.Cleanup(component.name, component.stop_timeout))
         elif phase.terminal:
+            if component.kind is Kind.TASK and self.tasks_done:
+                for service in self.services:
+                    self._stop_if_unused(service)
             for name in component.depends_on:
                 needed = self.components[name]
                 needed.users_alive -= 1
@@ -352,11 +361,16 @@ class Kernel:
             self._commands.append(ev.StopSource(task.name))
 
     def _stop_if_unused(self, service: Component) -> None:
-        """Stop a RUNNING service during teardown once nothing needs it."""
+        """Stop a RUNNING service during teardown once nothing needs it.
+
+        Nothing needs it once every service that depends on it is terminal and
+        every task is: a task's cleanup may still call services.
+        """
         if (
             self.state is Phase.CLEANING
             and service.state is Phase.RUNNING
             and service.users_alive == 0
+            and self.tasks_done
         ):
             self._fire(service, "stop")
             self._commands.append(ev.StopService(service.name, service.stop_timeout))
@@ -425,7 +439,8 @@ class Kernel:
                 return str(self._failure_reason())
             return str(self.stop_request) if self.stop_request else "autostop"
         if event == "cleanup_failed":
-            failed = [c.name for c in self.components.values() if c.state is Phase.FAILED]
+            components = self.components.values()
+            failed = [c.name for c in components if c.state is Phase.FAILED]
             return "could not clean: " + ", ".join(failed)
         return ""
 
