@@ -104,7 +104,11 @@ def test_a_failing_task_fails_the_job_and_still_cleans_everything() -> None:
     start(k)
     boom = ValueError("boom")
     commands = k.handle(ev.TaskFailed("sink", boom))
-    assert names(commands) == ["Cleanup(sink)", "StopSource(source)"]
+    assert names(commands) == [
+        "Cleanup(sink)",
+        "StopSource(source)",
+        "ArmDrainDeadline()",
+    ]
     assert state(k) == (SG, {"db": R, "index": R, "source": R, "sink": CG})
     k.handle(ev.InputEnded("source", "stop asked"))
     k.handle(ev.Drained("source"))
