@@ -67,6 +67,12 @@ class ComponentView:
         return f"<{self.kind.value} {self.name!r} {self.state.name}>"
 
 
+def _seconds(value: object) -> bool:
+    """True for a finite, non-negative number of seconds."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and 0 <= value < float("inf")  # type: ignore[operator]
+
+
 def _durations(entered: list[tuple[Phase, float]]) -> dict[Phase, float]:
     spent: dict[Phase, float] = {}
     for (phase, began), (_, ended) in itertools.pairwise(entered):
@@ -194,10 +200,22 @@ class Job:
         most `timeout` seconds (the environment's stop timeout if None); then
         what is left is forced. Services are torn down after the tasks.
         Safe from any thread, any number of times; never raises for a job
-        that failed (look at `outcome` and `error`).
+        that failed (look at `outcome` and `error`). Called from one of the
+        job's own tasks or services, it only asks for the stop and returns
+        the current phase: the job cannot end while that thread waits in it.
+
+        Raises:
+            ConfigError: `timeout` is negative or not a number.
         """
+        if timeout is not None and not _seconds(timeout):
+            raise ConfigError(
+                f"job {self.name!r}: stop(timeout={timeout!r}) takes seconds "
+                f"(0 forces at once) or None for the job's stop timeout.",
+                field="timeout",
+            )
         self._request_stop(StopReason(StopOrigin.ASKED), timeout)
-        self._block(lambda: self.state.terminal, None)
+        if not self._runtime.on_own_thread():
+            self._block(lambda: self.state.terminal, None)
         return self.state
 
     def _reached(self, phase: Phase | None) -> bool:
@@ -229,6 +247,8 @@ class Job:
     def _close(self, origin: StopOrigin) -> None:
         """Stop, wait until terminal, then let the job's threads end."""
         self._request_stop(StopReason(origin))
+        if self._runtime.on_own_thread():
+            return  # the job cannot end while this thread waits in it
         self._block(lambda: self.state.terminal, None)
         self._runtime.join(JOIN_TIMEOUT)
         _live_jobs.discard(self)

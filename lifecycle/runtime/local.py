@@ -73,6 +73,10 @@ class LocalRuntime:
         started = [r.thread for r in runners if r.thread.ident is not None]
         return [self.driver.thread, *started]
 
+    def on_own_thread(self) -> bool:
+        """True when the caller runs on one of this job's threads."""
+        return threading.current_thread() in self.threads()
+
     def join(self, timeout: float) -> list[threading.Thread]:
         """Wait up to `timeout` for the job's threads to end, abandoned ones aside.
 
