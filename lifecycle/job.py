@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -97,7 +96,9 @@ class Job:
         self.tasks: Mapping[str, ComponentView] = {
             c.name: ComponentView(c) for c in self._kernel.tasks
         }
-        _live_jobs.add(self)
+        with _live_lock:
+            _live_jobs.add(self)
+        self._driver.on_terminal = self._forget
 
     # -- What the job is and was -------------------------------------------------
 
@@ -251,17 +252,24 @@ class Job:
             return  # the job cannot end while this thread waits in it
         self._block(lambda: self.state.terminal, None)
         self._runtime.join(JOIN_TIMEOUT)
-        _live_jobs.discard(self)
+
+    def _forget(self) -> None:
+        """Leave the exit handler's care; the driver calls it once terminal."""
+        with _live_lock:
+            _live_jobs.discard(self)
 
 
-_live_jobs: weakref.WeakSet[Job] = weakref.WeakSet()
-_exit_lock = threading.Lock()
+#: Every job not yet terminal. Held strongly: a job whose caller dropped it
+#: still runs, and still needs stopping at exit.
+_live_jobs: set[Job] = set()
+_live_lock = threading.Lock()
 
 
 @atexit.register
 def _stop_live_jobs() -> None:
     """The last net: stop the jobs still running when the interpreter exits."""
-    with _exit_lock:
-        for job in list(_live_jobs):
-            if not job.state.terminal:
-                job._close(StopOrigin.EXIT)
+    with _live_lock:
+        jobs = list(_live_jobs)
+    for job in jobs:
+        if not job.state.terminal:
+            job._close(StopOrigin.EXIT)

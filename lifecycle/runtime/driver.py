@@ -57,6 +57,8 @@ class Driver:
         self.phase = kernel.state
         #: Every dispatcher phase published so far.
         self.visited: set[Phase] = {kernel.state}
+        #: Called on the driver's thread once the dispatcher is terminal.
+        self.on_terminal: Callable[[], None] | None = None
         self._published = 0
 
     def start(self, first: ev.Event) -> None:
@@ -87,6 +89,8 @@ class Driver:
     def _run(self) -> None:
         while not self.kernel.state.terminal:
             self._apply(self._next_event())
+        if self.on_terminal is not None:
+            self.on_terminal()
 
     def _next_event(self) -> ev.Event:
         while self._deadlines:
