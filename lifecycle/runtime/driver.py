@@ -93,7 +93,19 @@ class Driver:
             self.on_terminal()
 
     def _next_event(self) -> ev.Event:
-        while self._deadlines:
+        """The next event: a report already queued, else the first deadline due.
+
+        Queued reports go first, so a component that reported while the
+        driver was busy is never abandoned by a deadline that fell due
+        meanwhile. Reports are few per component, so deadlines still come.
+        """
+        while True:
+            try:
+                return self._events.get_nowait()
+            except queue.Empty:
+                pass
+            if not self._deadlines:
+                return self._events.get()
             due, _, event = self._deadlines[0]
             delay = due - time.monotonic()
             if delay <= 0:
@@ -103,7 +115,6 @@ class Driver:
                 return self._events.get(timeout=delay)
             except queue.Empty:
                 continue
-        return self._events.get()
 
     def _apply(self, event: ev.Event) -> None:
         try:
