@@ -60,10 +60,14 @@ class FaultyService(Recorded):
     def _hook(self, hook: str) -> None:
         strike(self.journal, self.name, hook, self.faults.get(hook))
 
-    def slow(self, gate: threading.Event) -> str:
-        """Answer once `gate` is set; what a call that overruns its timeout does."""
-        gate.wait(HANG_LIMIT)
+    def slow(self, gate: Hang) -> str:
+        """Answer once `gate` is released; a call that overruns its timeout."""
+        gate.block()
         return "late"
+
+    def mark(self) -> None:
+        """Journal `mark`: shows whether a call was run."""
+        self.journal.add(self.name, "mark")
 
     def fail(self) -> None:
         """A method that raises, to show the error reaches the caller."""
