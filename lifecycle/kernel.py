@@ -52,7 +52,7 @@ from lifecycle.components import (
     Tally,
     build_components,
 )
-from lifecycle.errors import InvalidTransition, LifecycleError
+from lifecycle.errors import InvalidTransition, LifecycleError, describe
 from lifecycle.events import StopOrigin, StopReason
 from lifecycle.history import History
 from lifecycle.machines import trigger
@@ -438,7 +438,8 @@ class Kernel:
 
     def _failure_reason(self) -> StopReason:
         first = self.errors[0]
-        return StopReason(StopOrigin.FAILURE, repr(first.error), first.component)
+        text = describe(first.error)
+        return StopReason(StopOrigin.FAILURE, text, first.component)
 
     # -- The dispatcher ---------------------------------------------------------
 
@@ -532,7 +533,7 @@ def _detail(event: ev.Event) -> str:
     """The detail recorded with the transition a report causes."""
     error = getattr(event, "error", None)
     if error is not None:
-        return repr(error)
+        return describe(error)
     if isinstance(event, ev.InputEnded):
         return event.detail
     if isinstance(event, ev.Drained) and event.dropped:
