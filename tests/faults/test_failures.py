@@ -183,3 +183,55 @@ def test_a_setup_that_returns_after_its_deadline_is_released_not_started() -> No
     assert [what for who, what in journal.entries if who == "index"] == [
         "setup", "setup returned", "cleanup", "cleanup returned",
     ]  # fmt: skip
+
+
+class Unprintable(Exception):
+    """An error whose repr() and str() raise, as a careless user error may."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("repr failed")
+
+    def __str__(self) -> str:
+        raise RuntimeError("str failed")
+
+
+def test_an_error_whose_repr_raises_still_fails_the_job_cleanly() -> None:
+    """The kernel records it by its type name; JobFailed is raised as usual."""
+    journal = Journal()
+    env = LocalEnvironment("unprintable", check=True)
+    env.register_service("index", FaultyService, "index", journal,
+                         cleanup=Unprintable())  # fmt: skip
+    env.from_batch(range(5)).map(lambda item: 1 / 0).sink(lambda item: None)
+    with pytest.raises(JobFailed) as caught:
+        bounded(env.submit)
+    job = caught.value.job
+    finish(env, job, journal, first=ZeroDivisionError)
+
+    assert isinstance(job.errors[1], Unprintable)
+    assert "Unprintable whose repr() raised" in caught.value.__notes__[0]
+    assert job.state is Phase.FAILED
+
+
+@pytest.mark.parametrize("kind", ["service", "task"])
+def test_a_constructor_that_raises_is_a_setup_that_raised(kind: str) -> None:
+    """The object was never built, so nothing is cleaned; the job fails."""
+    journal = Journal()
+
+    class Unbuildable(FaultyService, FaultyFunction):
+        def __init__(self, *args: object) -> None:
+            raise InjectedError(f"{kind} constructor")
+
+    env = LocalEnvironment(f"constructor-{kind}", check=True)
+    env.register_service("index", FaultyService, "index", journal)
+    if kind == "service":
+        env.register_service("broken", Unbuildable)
+        env.from_batch(range(3)).sink(lambda item: None)
+    else:
+        env.from_batch(range(3)).map(Unbuildable).sink(lambda item: None)
+    with pytest.raises(JobFailed, match=f"{kind} constructor"):
+        bounded(env.submit)
+    job = env.jobs[0]
+    finish(env, job, journal, first=InjectedError)
+
+    assert journal.count("cleanup")["index"] == 1
+    assert all(view.state is Phase.CLEANED for view in job.tasks.values())
