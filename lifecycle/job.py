@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lifecycle import events as ev
 from lifecycle.components import Component, JobError, Outcome
-from lifecycle.errors import ConfigError
+from lifecycle.errors import ConfigError, LifecycleError
 from lifecycle.events import StopOrigin, StopReason
 from lifecycle.history import TransitionRecord
 from lifecycle.phases import Kind, Phase
@@ -180,11 +180,19 @@ class Job:
         Raises:
             TimeoutError: `timeout` ran out first. The job goes on.
             KeyboardInterrupt: after tearing the job down within its deadlines.
+            LifecycleError: waiting for a terminal phase from one of the
+                job's own tasks or services, which would never return.
         """
         if phase is not None and not isinstance(phase, Phase):
             raise ConfigError(
                 f"job {self.name!r}: wait() takes a lifecycle.Phase, not {phase!r}.",
                 field="phase",
+            )
+        if (phase is None or phase.terminal) and self._runtime.on_own_thread():
+            raise LifecycleError(
+                f"job {self.name!r}: wait() for a terminal phase from one of the "
+                f"job's own tasks or services would never return, since the job "
+                f"ends only after that thread does; call job.stop() instead."
             )
         if not self._block(lambda: self._reached(phase), timeout):
             wanted = phase.name if phase else "a terminal phase"
@@ -227,21 +235,27 @@ class Job:
         """Wait on the driver; on Ctrl-C tear the job down, then re-raise."""
         try:
             return self._driver.wait_for(done, timeout)
-        except KeyboardInterrupt:
-            self._tear_down_after_interrupt()
+        except KeyboardInterrupt as interrupt:
+            self._tear_down_after_interrupt(type(interrupt).__name__)
             raise
 
     def _request_stop(self, reason: StopReason, timeout: float | None = None) -> None:
         self._driver.report(ev.StopRequested(reason, timeout))
 
-    def _tear_down_after_interrupt(self) -> None:
-        """Graceful teardown; a second Ctrl-C forces the tasks."""
+    def _tear_down_after_interrupt(self, name: str) -> None:
+        """Graceful teardown; a second interrupt forces the tasks.
+
+        Args:
+            name: the interrupt's class name (the command line raises
+                `Terminated` on SIGTERM), recorded in the stop reason.
+        """
         terminal = lambda: self.state.terminal  # noqa: E731
-        self._request_stop(StopReason(StopOrigin.INTERRUPT, "KeyboardInterrupt"))
+        self._request_stop(StopReason(StopOrigin.INTERRUPT, name))
         try:
             self._driver.wait_for(terminal, None)
-        except KeyboardInterrupt:
-            again = StopReason(StopOrigin.INTERRUPT, "second KeyboardInterrupt")
+        except KeyboardInterrupt as interrupt:
+            second = type(interrupt).__name__
+            again = StopReason(StopOrigin.INTERRUPT, f"second {second}")
             self._driver.report(ev.ForceStop(again))
             self._driver.wait_for(terminal, None)
 
