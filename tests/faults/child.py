@@ -2,10 +2,10 @@
 
 Run as `python -m tests.faults.child SCENARIO DIRECTORY`. Every hook of the
 job's service and sink appends a line `who hook` to `DIRECTORY/journal`, so
-the parent can count the cleanups after the child is gone; the child also
-appends `final STATE OUTCOME forced=BOOL` at exit. It prints `ready` once
-items flow, and `stopping` once a stop is under way, so the parent knows when
-to send its signals.
+the parent can count the cleanups after the child is gone; at exit the child
+also appends `reason STOP_REASON` and `final STATE OUTCOME forced=BOOL`. It
+prints `ready` once items flow, and `stopping` once a stop is under way, so
+the parent knows when to send its signals.
 
 Scenarios:
 
@@ -51,6 +51,7 @@ def _note_final() -> None:
     for job in _jobs:
         outcome = job.outcome.name if job.outcome else "None"
         forced = any(record.event == "force_stop" for record in job.history)
+        note(f"reason {job.stop_reason}")
         note(f"final {job.state.name} {outcome} forced={forced}")
 
 

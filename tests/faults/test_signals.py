@@ -101,6 +101,7 @@ def test_a_second_ctrl_c_forces_a_slow_drain(tmp_path: Path) -> None:
     assert code == -signal.SIGINT
     assert cleaned_once(child.journal())
     assert child.journal()[-1] == "final CLEANED CANCELLED forced=True"
+    assert child.journal()[-2] == "reason interrupt: KeyboardInterrupt"
 
 
 @pytest.mark.parametrize(
@@ -120,6 +121,8 @@ def test_the_command_line_tears_down_on_a_signal_and_exits_with_its_code(
     assert f"lifecycle: {said}; jobs were torn down" in stderr
     assert cleaned_once(child.journal())
     assert child.journal()[-1] == "final CLEANED CANCELLED forced=False"
+    interrupt = "Terminated" if number == signal.SIGTERM else "KeyboardInterrupt"
+    assert child.journal()[-2] == f"reason interrupt: {interrupt}"
 
 
 def test_outside_the_command_line_sigterm_keeps_its_default_action(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from lifecycle import LocalEnvironment, Outcome, Phase
+from lifecycle import LifecycleError, LocalEnvironment, Outcome, Phase
 from tests.faults.checks import BOUND, bounded, finish
 from tests.faults.components import FaultyFunction, FaultyService, FaultySource, Hang
 from tests.faults.rig import LONG, SHORT
@@ -251,3 +251,34 @@ def test_a_close_from_inside_a_task_does_not_wait_for_that_task() -> None:
 
     assert job.outcome is Outcome.CANCELLED and job.error is None
     assert out == source.emitted
+
+
+def test_waiting_for_the_end_from_inside_the_job_is_refused() -> None:
+    """A task may wait for STOPPING, but not for the end it would block."""
+    seen: dict[str, object] = {}
+    jobs: list = []
+    submitted = threading.Event()
+
+    def sink(item: int) -> None:
+        if item == 0:
+            submitted.wait(BOUND)
+            seen["running"] = jobs[0].wait(Phase.RUNNING, timeout=BOUND)
+            for phase in (None, Phase.CLEANED):
+                try:
+                    jobs[0].wait(phase, timeout=BOUND)
+                except LifecycleError as error:
+                    seen[str(phase)] = str(error)
+
+    journal = Journal()
+    env = LocalEnvironment("self-wait", check=True)
+    env.from_batch(FaultySource(journal, 3)).sink(sink)
+    jobs.append(env.submit(autostop=False))
+    submitted.set()
+    job = jobs[0]
+    assert bounded(job.wait, Phase.STOPPED) is Phase.STOPPED
+    assert bounded(job.stop) is Phase.CLEANED
+    finish(env, job, journal)
+
+    assert seen["running"] in (Phase.RUNNING, Phase.STOPPING)
+    assert "would never return" in str(seen["None"])
+    assert "call job.stop() instead" in str(seen["Phase.CLEANED"])
