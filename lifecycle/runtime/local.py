@@ -103,10 +103,17 @@ class LocalRuntime:
             self.driver.arm(command.timeout, overran)
 
     def _start_service(self, command: ev.StartService) -> None:
-        self.directory.runners[command.name].start()
+        self._start_thread(self.directory.runners[command.name])
 
     def _start_task(self, command: ev.StartTask) -> None:
-        self.tasks[command.name].start()
+        self._start_thread(self.tasks[command.name])
+
+    def _start_thread(self, runner: TaskRunner | ServiceRunner) -> None:
+        """Start a runner's thread; if there is none to be had, its setup failed."""
+        try:
+            runner.start()
+        except RuntimeError as error:  # "can't start new thread"
+            self.driver.report(ev.StartFailed(runner.name, error))
 
     def _stop_source(self, command: ev.StopSource) -> None:
         self.tasks[command.name].stop_source()
