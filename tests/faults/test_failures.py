@@ -235,3 +235,36 @@ def test_a_constructor_that_raises_is_a_setup_that_raised(kind: str) -> None:
 
     assert journal.count("cleanup")["index"] == 1
     assert all(view.state is Phase.CLEANED for view in job.tasks.values())
+
+
+@pytest.mark.parametrize("kind", ["service", "task"])
+def test_a_thread_that_cannot_be_started_fails_the_job(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of threads: the component's setup failed with that error; no hang."""
+    from lifecycle.runtime.services import ServiceRunner
+    from lifecycle.runtime.tasks import TaskRunner
+
+    runner = ServiceRunner if kind == "service" else TaskRunner
+    refused = "index" if kind == "service" else "sink:FaultyFunction"
+    real_start = runner.start
+
+    def start(self) -> None:
+        if self.name == refused:
+            raise RuntimeError("can't start new thread")
+        real_start(self)
+
+    monkeypatch.setattr(runner, "start", start)
+    journal = Journal()
+    env = LocalEnvironment(f"no-thread-{kind}", check=True)
+    env.register_service("db", FaultyService, "db", journal)
+    env.register_service("index", FaultyService, "index", journal)
+    env.from_batch(range(3)).sink(FaultyFunction, "sink", journal)
+    with pytest.raises(JobFailed, match="can't start new thread"):
+        bounded(env.submit)
+    job = env.jobs[0]
+    finish(env, job, journal, first=RuntimeError)
+
+    view = job.services["index"] if kind == "service" else job.tasks[refused]
+    assert view.state is Phase.CLEANED and view.error is job.error
+    assert journal.count("cleanup")["db"] == 1
