@@ -74,6 +74,7 @@ class Rig:
             start_timeout=timeout,
             stop_timeout=timeout,
             call_timeout=LONG,
+            queue_size=8,  # a short drain, well within SHORT even on a busy machine
             check=True,
         )
         for name, needs in (("db", ()), ("index", ("db",))):
