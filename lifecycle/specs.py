@@ -145,7 +145,8 @@ def start_order(services: Iterable[ServiceSpec]) -> list[str]:
                 known = ", ".join(repr(n) for n in sorted(graph))
                 raise ConfigError(
                     f"service {service!r} depends on {need!r}, which is not "
-                    f"registered; registered services: {known}.",
+                    f"registered; register it before submit or fix the name "
+                    f"(registered services: {known}).",
                     component=service,
                     field="depends_on",
                 )
