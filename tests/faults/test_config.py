@@ -48,7 +48,8 @@ def test_an_unknown_dependency_is_refused_at_submit_and_can_be_fixed() -> None:
         error = refused(env.submit)
         assert (error.component, error.field) == ("index", "depends_on")
         assert "'index' depends on 'db', which is not registered" in str(error)
-        assert "registered services: 'index'" in str(error)
+        assert "register it before submit or fix the name" in str(error)
+        assert "(registered services: 'index')" in str(error)
         assert nothing_started(env, journal)
 
         env.register_service("db", FaultyService, "db", journal)
