@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.faults.frames import main_thread_in
+
 JOURNAL: Path | None = None
 #: The job of this program, once known; the exit note reports it.
 _jobs: list[Any] = []
@@ -55,11 +57,15 @@ def _note_final() -> None:
         note(f"final {job.state.name} {outcome} forced={forced}")
 
 
-def build(env: Any, *, slow: bool = False, track: bool = True) -> None:
+def build(
+    env: Any, *, slow: bool = False, track: bool = True, waits: bool = True
+) -> None:
     """An endless source -> sink that calls a service; hooks are journaled.
 
     Without `track`, nothing the job runs refers to `env` or to the job, so
-    dropping them leaves the job reachable from its own threads only.
+    dropping them leaves the job reachable from its own threads only. With
+    `waits`, `ready` is printed only once the main thread waits on the job,
+    where an interrupt is meant to land.
     """
     from lifecycle import Function, Service
 
@@ -84,6 +90,8 @@ def build(env: Any, *, slow: bool = False, track: bool = True) -> None:
         def execute(self, item: int) -> None:
             self.service("store").put(item)
             if item == 10:
+                if waits:
+                    main_thread_in("_block", "wait_for", limit=10.0)
                 say("ready")
             if slow:
                 time.sleep(0.05)
@@ -107,6 +115,7 @@ def announce_stopping() -> None:
     def watch() -> None:
         _job_known.wait()
         _jobs[0].wait(Phase.STOPPING)
+        main_thread_in("_tear_down_after_interrupt", "wait_for", limit=10.0)
         say("stopping")
 
     threading.Thread(target=watch, name="child:watcher", daemon=True).start()
@@ -147,14 +156,14 @@ def exit_with_job_running(how: str) -> None:
 
     def submit_and_drop() -> None:
         env = LocalEnvironment("child", stop_timeout=5.0)
-        build(env, track=False)
+        build(env, track=False, waits=False)
         env.submit(autostop=False).wait(Phase.RUNNING, timeout=10)
 
     if how == "exit-dropped":
         submit_and_drop()
         return
     env = LocalEnvironment("child", stop_timeout=5.0)
-    build(env)
+    build(env, waits=False)
     env.submit(autostop=False).wait(Phase.RUNNING, timeout=10)
     if how == "exit-raises":
         raise RuntimeError("the program failed with its job running")

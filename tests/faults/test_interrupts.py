@@ -15,17 +15,21 @@ import pytest
 from lifecycle import LocalEnvironment, Outcome, Phase
 from tests.faults.checks import BOUND, finish
 from tests.faults.components import FaultySource
+from tests.faults.frames import main_thread_in
 from tests.recording import Journal
 
 
 def interrupt_main_when(ready: threading.Event, *, then: threading.Event | None = None):
-    """Send SIGINT to the main thread once `ready` is set (and again at `then`)."""
+    """Send SIGINT to the main thread once `ready` is set and it waits on the
+    job; again once `then` is set and it waits in the teardown."""
 
     def send() -> None:
-        for event in (ready, then):
-            if event is None:
-                return
+        steps = [(ready, ("_block", "wait_for"))]
+        if then is not None:
+            steps.append((then, ("_tear_down_after_interrupt", "wait_for")))
+        for event, functions in steps:
             assert event.wait(BOUND)
+            assert main_thread_in(*functions, limit=BOUND)
             signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     sender = threading.Thread(target=send, name="test:interrupter", daemon=True)

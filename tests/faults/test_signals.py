@@ -152,7 +152,6 @@ def test_the_exit_net_stops_a_job_still_running(
 ) -> None:
     """A program that ends with its job running still cleans everything once."""
     child = Child(scenario, tmp_path)
-    child.expect("ready")
     exit_code, stderr = child.finish()
 
     assert exit_code == code, stderr
