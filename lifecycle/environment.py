@@ -177,13 +177,21 @@ class LocalEnvironment:
             ConfigError: nothing to submit, or the services' `depends_on`
                 name unknown services or form a cycle.
             KeyboardInterrupt: blocking, after the job was torn down.
+            RuntimeError: no thread could be started for the job's driver;
+                nothing runs.
         """
         self._check_open("submit")
         runtime = self._runtime(self._pipeline, autostop)
         self._take_pipeline()
         job = Job(runtime)
         self.jobs.append(job)
-        runtime.start()
+        try:
+            runtime.start()
+        except RuntimeError:
+            # No driver runs: there is nothing to stop and nothing to wait for.
+            self.jobs.remove(job)
+            job._forget()
+            raise
         if autostop if block is None else block:
             job.wait()
             if job.outcome is Outcome.FAILED:
