@@ -268,3 +268,23 @@ def test_a_thread_that_cannot_be_started_fails_the_job(
     view = job.services["index"] if kind == "service" else job.tasks[refused]
     assert view.state is Phase.CLEANED and view.error is job.error
     assert journal.count("cleanup")["db"] == 1
+
+
+def test_a_job_whose_driver_cannot_start_is_not_left_for_the_exit_net(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """submit raises the thread error; close and the exit net do not wait on it."""
+    from lifecycle import job as job_module
+    from lifecycle.runtime.driver import Driver
+
+    def start(self, first) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(Driver, "start", start)
+    env = LocalEnvironment("no-driver", check=True)
+    env.from_batch(range(3)).sink(lambda item: None)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        env.submit()
+    bounded(env.close)
+    assert env.jobs == []
+    assert not [job for job in job_module._live_jobs if job.name == "no-driver"]
