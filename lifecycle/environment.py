@@ -131,6 +131,13 @@ class LocalEnvironment:
                 component=name,
                 field="cls",
             )
+        if isinstance(depends_on, str):
+            raise ConfigError(
+                f"{what}: depends_on takes a list of service names, not the "
+                f"string {depends_on!r}; write depends_on=[{depends_on!r}].",
+                component=name,
+                field="depends_on",
+            )
         spec = validated(
             ServiceSpec,
             what,
@@ -170,12 +177,21 @@ class LocalEnvironment:
             ConfigError: nothing to submit, or the services' `depends_on`
                 name unknown services or form a cycle.
             KeyboardInterrupt: blocking, after the job was torn down.
+            RuntimeError: no thread could be started for the job's driver;
+                nothing runs.
         """
         self._check_open("submit")
-        runtime = self._runtime(self._take_pipeline(), autostop)
+        runtime = self._runtime(self._pipeline, autostop)
+        self._take_pipeline()
         job = Job(runtime)
         self.jobs.append(job)
-        runtime.start()
+        try:
+            runtime.start()
+        except RuntimeError:
+            # No driver runs: there is nothing to stop and nothing to wait for.
+            self.jobs.remove(job)
+            job._forget()
+            raise
         if autostop if block is None else block:
             job.wait()
             if job.outcome is Outcome.FAILED:
@@ -200,18 +216,18 @@ class LocalEnvironment:
                 f"{what}: environment {self.name!r} is closed; create a new one."
             )
 
-    def _take_pipeline(self) -> Pipeline:
-        pipeline = self._pipeline
+    def _take_pipeline(self) -> None:
+        """Mark the pending pipeline submitted; the next one starts empty."""
+        self._pipeline.submitted = True
+        self._pipeline = Pipeline()
+
+    def _runtime(self, pipeline: Pipeline, autostop: bool) -> LocalRuntime:
+        """Build the job's runtime; on a ConfigError the pipeline stays pending."""
         if not pipeline.nodes:
             raise ConfigError(
                 f"environment {self.name!r} has nothing to submit; build a "
                 f"pipeline with env.from_batch(items)... first."
             )
-        self._pipeline = Pipeline()
-        pipeline.submitted = True
-        return pipeline
-
-    def _runtime(self, pipeline: Pipeline, autostop: bool) -> LocalRuntime:
         options = self.options
         tasks = [
             TaskSpec.model_construct(

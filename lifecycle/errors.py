@@ -14,6 +14,18 @@ class LifecycleError(Exception):
     """Base class of every error lifecycle raises."""
 
 
+def describe(error: BaseException) -> str:
+    """`repr(error)`, or a stand-in naming its type if that `repr` raises.
+
+    User code supplies the errors lifecycle records; a broken `__repr__`
+    must not stop the kernel from recording them.
+    """
+    try:
+        return repr(error)
+    except Exception:
+        return f"<{type(error).__name__} whose repr() raised>"
+
+
 class ConfigError(LifecycleError, ValueError):
     """A job or environment was configured wrongly; nothing was started.
 
@@ -82,7 +94,7 @@ class JobFailed(LifecycleError):
             first = failures[0]
             detail = (
                 f" in {first.kind} {first.component!r} while {first.phase.name}: "
-                f"{first.error!r}"
+                f"{describe(first.error)}"
             )
         super().__init__(
             f"job {job.name!r} failed{detail}. See job.errors and job.history."
@@ -90,7 +102,7 @@ class JobFailed(LifecycleError):
         for later in failures[1:]:
             self.add_note(
                 f"later error in {later.kind} {later.component!r} while "
-                f"{later.phase.name}: {later.error!r}"
+                f"{later.phase.name}: {describe(later.error)}"
             )
 
 

@@ -139,7 +139,10 @@ class Overran:
 
 @dataclass(frozen=True, slots=True)
 class StopRequested:
-    """Someone asked the job to stop gracefully, draining within `drain_timeout`."""
+    """Someone asked the job to stop gracefully, draining within `drain_timeout`.
+
+    `drain_timeout` None means the job's own; 0 forces the tasks at once.
+    """
 
     reason: StopReason
     drain_timeout: float | None = None

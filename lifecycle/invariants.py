@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from lifecycle.components import Outcome, Role
 from lifecycle.errors import LifecycleError
-from lifecycle.phases import TERMINAL, WORKING, Phase
+from lifecycle.phases import TERMINAL, Phase
 
 if TYPE_CHECKING:
     from lifecycle.kernel import Kernel
@@ -57,11 +57,14 @@ def _check_tally(kernel: Kernel) -> None:
 
 
 def _check_services_outlive_tasks(kernel: Kernel) -> None:
-    """Rule 1: no service leaves RUNNING while a task may still call it."""
+    """Rule 1: no service leaves RUNNING while a task may still call it.
+
+    A task may call services until it is terminal: its cleanup may, too.
+    """
     stopped = [
         s.name for s in kernel.services if s.ran and s.state is not Phase.RUNNING
     ]
-    working = [t.name for t in kernel.tasks if t.state in WORKING]
+    working = [t.name for t in kernel.tasks if t.state not in TERMINAL]
     if stopped and working:
         raise InvariantViolation(
             "rule 1", f"services {stopped} left RUNNING while tasks {working} work"

@@ -10,14 +10,13 @@ from __future__ import annotations
 import atexit
 import itertools
 import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lifecycle import events as ev
 from lifecycle.components import Component, JobError, Outcome
 from lifecycle.diagrams import run_diagram
-from lifecycle.errors import ConfigError
+from lifecycle.errors import ConfigError, LifecycleError
 from lifecycle.events import StopOrigin, StopReason
 from lifecycle.history import TransitionRecord
 from lifecycle.phases import Kind, Phase
@@ -68,6 +67,12 @@ class ComponentView:
         return f"<{self.kind.value} {self.name!r} {self.state.name}>"
 
 
+def _seconds(value: object) -> bool:
+    """True for a finite, non-negative number of seconds."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and 0 <= value < float("inf")  # type: ignore[operator]
+
+
 def _durations(entered: list[tuple[Phase, float]]) -> dict[Phase, float]:
     spent: dict[Phase, float] = {}
     for (phase, began), (_, ended) in itertools.pairwise(entered):
@@ -92,7 +97,9 @@ class Job:
         self.tasks: Mapping[str, ComponentView] = {
             c.name: ComponentView(c) for c in self._kernel.tasks
         }
-        _live_jobs.add(self)
+        with _live_lock:
+            _live_jobs.add(self)
+        self._driver.on_terminal = self._forget
 
     # -- What the job is and was -------------------------------------------------
 
@@ -185,11 +192,19 @@ class Job:
         Raises:
             TimeoutError: `timeout` ran out first. The job goes on.
             KeyboardInterrupt: after tearing the job down within its deadlines.
+            LifecycleError: waiting for a terminal phase from one of the
+                job's own tasks or services, which would never return.
         """
         if phase is not None and not isinstance(phase, Phase):
             raise ConfigError(
                 f"job {self.name!r}: wait() takes a lifecycle.Phase, not {phase!r}.",
                 field="phase",
+            )
+        if (phase is None or phase.terminal) and self._runtime.on_own_thread():
+            raise LifecycleError(
+                f"job {self.name!r}: wait() for a terminal phase from one of the "
+                f"job's own tasks or services would never return, since the job "
+                f"ends only after that thread does; call job.stop() instead."
             )
         if not self._block(lambda: self._reached(phase), timeout):
             wanted = phase.name if phase else "a terminal phase"
@@ -206,10 +221,22 @@ class Job:
         most `timeout` seconds (the environment's stop timeout if None); then
         what is left is forced. Services are torn down after the tasks.
         Safe from any thread, any number of times; never raises for a job
-        that failed (look at `outcome` and `error`).
+        that failed (look at `outcome` and `error`). Called from one of the
+        job's own tasks or services, it only asks for the stop and returns
+        the current phase: the job cannot end while that thread waits in it.
+
+        Raises:
+            ConfigError: `timeout` is negative or not a number.
         """
+        if timeout is not None and not _seconds(timeout):
+            raise ConfigError(
+                f"job {self.name!r}: stop(timeout={timeout!r}) takes seconds "
+                f"(0 forces at once) or None for the job's stop timeout.",
+                field="timeout",
+            )
         self._request_stop(StopReason(StopOrigin.ASKED), timeout)
-        self._block(lambda: self.state.terminal, None)
+        if not self._runtime.on_own_thread():
+            self._block(lambda: self.state.terminal, None)
         return self.state
 
     def _reached(self, phase: Phase | None) -> bool:
@@ -220,21 +247,27 @@ class Job:
         """Wait on the driver; on Ctrl-C tear the job down, then re-raise."""
         try:
             return self._driver.wait_for(done, timeout)
-        except KeyboardInterrupt:
-            self._tear_down_after_interrupt()
+        except KeyboardInterrupt as interrupt:
+            self._tear_down_after_interrupt(type(interrupt).__name__)
             raise
 
     def _request_stop(self, reason: StopReason, timeout: float | None = None) -> None:
         self._driver.report(ev.StopRequested(reason, timeout))
 
-    def _tear_down_after_interrupt(self) -> None:
-        """Graceful teardown; a second Ctrl-C forces the tasks."""
+    def _tear_down_after_interrupt(self, name: str) -> None:
+        """Graceful teardown; a second interrupt forces the tasks.
+
+        Args:
+            name: the interrupt's class name (the command line raises
+                `Terminated` on SIGTERM), recorded in the stop reason.
+        """
         terminal = lambda: self.state.terminal  # noqa: E731
-        self._request_stop(StopReason(StopOrigin.INTERRUPT, "KeyboardInterrupt"))
+        self._request_stop(StopReason(StopOrigin.INTERRUPT, name))
         try:
             self._driver.wait_for(terminal, None)
-        except KeyboardInterrupt:
-            again = StopReason(StopOrigin.INTERRUPT, "second KeyboardInterrupt")
+        except KeyboardInterrupt as interrupt:
+            second = type(interrupt).__name__
+            again = StopReason(StopOrigin.INTERRUPT, f"second {second}")
             self._driver.report(ev.ForceStop(again))
             self._driver.wait_for(terminal, None)
 
@@ -243,19 +276,28 @@ class Job:
         if self._driver.failure is not None:
             return  # its driver stopped on a bug, already raised to the caller
         self._request_stop(StopReason(origin))
+        if self._runtime.on_own_thread():
+            return  # the job cannot end while this thread waits in it
         self._block(lambda: self.state.terminal, None)
         self._runtime.join(JOIN_TIMEOUT)
-        _live_jobs.discard(self)
+
+    def _forget(self) -> None:
+        """Leave the exit handler's care; the driver calls it once terminal."""
+        with _live_lock:
+            _live_jobs.discard(self)
 
 
-_live_jobs: weakref.WeakSet[Job] = weakref.WeakSet()
-_exit_lock = threading.Lock()
+#: Every job not yet terminal. Held strongly: a job whose caller dropped it
+#: still runs, and still needs stopping at exit.
+_live_jobs: set[Job] = set()
+_live_lock = threading.Lock()
 
 
 @atexit.register
 def _stop_live_jobs() -> None:
     """The last net: stop the jobs still running when the interpreter exits."""
-    with _exit_lock:
-        for job in list(_live_jobs):
-            if not job.state.terminal:
-                job._close(StopOrigin.EXIT)
+    with _live_lock:
+        jobs = list(_live_jobs)
+    for job in jobs:
+        if not job.state.terminal:
+            job._close(StopOrigin.EXIT)

@@ -24,8 +24,14 @@ One call of `handle` does three things, in order:
 Guards read counters (`Tally`), never scan the components, so an event costs
 the same in a job of ten tasks or of ten thousand.
 
-Late and duplicate events are not errors. A second stop is a recorded no-op,
-and so is a report from a component whose thread was abandoned. A deadline for
+Every stop of the work has a deadline: a stop asked, or the first error while
+tasks still work, arms the drain deadline (`ArmDrainDeadline`); when it runs
+out the tasks are forced, and a forced task that does not end within its
+`stop_timeout` is abandoned.
+
+Late and duplicate events are not errors. A second stop is a recorded no-op
+(if it carries a drain deadline, that deadline is armed too: the earliest
+wins), and so is a report from a component whose thread was abandoned. A deadline for
 a phase the component has already left is dropped unrecorded: the runtime
 arms deadlines and never cancels them.
 """
@@ -46,13 +52,14 @@ from lifecycle.components import (
     Tally,
     build_components,
 )
-from lifecycle.errors import InvalidTransition, LifecycleError
+from lifecycle.errors import InvalidTransition, LifecycleError, describe
 from lifecycle.events import StopOrigin, StopReason
 from lifecycle.history import History
 from lifecycle.machines import trigger
 from lifecycle.phases import (
     DISPATCHER_TABLE,
     TABLES,
+    TERMINAL,
     UNSTARTED,
     WORKING,
     Kind,
@@ -124,6 +131,8 @@ class Kernel:
         self.cancelled = False
         #: True once the tasks were told to stop at once.
         self.forced = False
+        #: True once a deadline bounds the tasks' drain (a stop or a failure).
+        self.drain_bounded = False
         #: How many events were handled; the number of the current one.
         self.events_handled = 0
         self._check = check
@@ -157,6 +166,11 @@ class Kernel:
         return self.tally.count(TASK_ROLES, WORKING) == 0
 
     @property
+    def tasks_done(self) -> bool:
+        """Every task is terminal: its cleanup returned or was given up on."""
+        return self.tally.count(TASK_ROLES, TERMINAL) == len(self.tasks)
+
+    @property
     def teardown_wanted(self) -> bool:
         """Autostop is on, a stop was asked, or the work failed."""
         return self.autostop or self.must_stop
@@ -186,6 +200,7 @@ class Kernel:
         self._commands = []
         self._HANDLERS[type(event)](self, event)
         self._advance_dispatcher()
+        self._bound_drain_after_failure()
         if self._check:
             from lifecycle.invariants import check_kernel
 
@@ -268,16 +283,22 @@ class Kernel:
         self._move(component, "overran", str(error))
 
     def _on_stop_requested(self, event: ev.StopRequested) -> None:
+        timeout = event.drain_timeout
         if self.state.terminal or self.stop_asked:
-            why = "job already terminal" if self.state.terminal else "duplicate stop"
-            self._note_dispatcher("stop", f"{event.reason}; ignored: {why}")
+            if self.state.terminal:
+                why = "ignored: job already terminal"
+            elif timeout is not None and not self.tasks_stopped:
+                self._bound_drain(timeout)  # the earliest deadline wins
+                why = f"duplicate stop; drain deadline {timeout:g} s armed"
+            else:
+                why = "ignored: duplicate stop"
+            self._note_dispatcher("stop", f"{event.reason}; {why}")
             return
         self._ask_stop(event.reason)
         if self.state in (Phase.STOPPING, Phase.CLEANING):
             self._note_dispatcher("stop", f"{event.reason}; already {self.state.name}")
         if not self.tasks_stopped:
-            timeout = event.drain_timeout or self.spec.drain_timeout
-            self._commands.append(ev.ArmDrainDeadline(timeout))
+            self._bound_drain(self.spec.drain_timeout if timeout is None else timeout)
 
     def _on_force_stop(self, event: ev.ForceStop) -> None:
         if self.state.terminal or self.forced or self.tasks_stopped:
@@ -317,6 +338,9 @@ class Kernel:
             component.cleanups += 1
             self._commands.append(ev.Cleanup(component.name, component.stop_timeout))
         elif phase.terminal:
+            if component.kind is Kind.TASK and self.tasks_done:
+                for service in self.services:
+                    self._stop_if_unused(service)
             for name in component.depends_on:
                 needed = self.components[name]
                 needed.users_alive -= 1
@@ -352,11 +376,16 @@ class Kernel:
             self._commands.append(ev.StopSource(task.name))
 
     def _stop_if_unused(self, service: Component) -> None:
-        """Stop a RUNNING service during teardown once nothing needs it."""
+        """Stop a RUNNING service during teardown once nothing needs it.
+
+        Nothing needs it once every service that depends on it is terminal and
+        every task is: a task's cleanup may still call services.
+        """
         if (
             self.state is Phase.CLEANING
             and service.state is Phase.RUNNING
             and service.users_alive == 0
+            and self.tasks_done
         ):
             self._fire(service, "stop")
             self._commands.append(ev.StopService(service.name, service.stop_timeout))
@@ -375,6 +404,17 @@ class Kernel:
         for task in self.tasks:
             if task.state in (Phase.RUNNING, Phase.STOPPING):
                 self._force_task(task)
+
+    def _bound_drain(self, timeout: float) -> None:
+        self.drain_bounded = True
+        self._commands.append(ev.ArmDrainDeadline(timeout))
+
+    def _bound_drain_after_failure(self) -> None:
+        """A failure stops the job like a stop does: with a drain deadline."""
+        if self.errors and not (
+            self.drain_bounded or self.tasks_stopped or self.state.terminal
+        ):
+            self._bound_drain(self.spec.drain_timeout)
 
     def _force_task(self, task: Component) -> None:
         if task.state is Phase.RUNNING:
@@ -398,7 +438,8 @@ class Kernel:
 
     def _failure_reason(self) -> StopReason:
         first = self.errors[0]
-        return StopReason(StopOrigin.FAILURE, repr(first.error), first.component)
+        text = describe(first.error)
+        return StopReason(StopOrigin.FAILURE, text, first.component)
 
     # -- The dispatcher ---------------------------------------------------------
 
@@ -425,9 +466,8 @@ class Kernel:
                 return str(self._failure_reason())
             return str(self.stop_request) if self.stop_request else "autostop"
         if event == "cleanup_failed":
-            failed = [
-                c.name for c in self.components.values() if c.state is Phase.FAILED
-            ]
+            components = self.components.values()
+            failed = [c.name for c in components if c.state is Phase.FAILED]
             return "could not clean: " + ", ".join(failed)
         return ""
 
@@ -493,7 +533,7 @@ def _detail(event: ev.Event) -> str:
     """The detail recorded with the transition a report causes."""
     error = getattr(event, "error", None)
     if error is not None:
-        return repr(error)
+        return describe(error)
     if isinstance(event, ev.InputEnded):
         return event.detail
     if isinstance(event, ev.Drained) and event.dropped:

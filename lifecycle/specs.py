@@ -25,7 +25,10 @@ DEFAULT_STOP_TIMEOUT = 10.0
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Strict: "10" is not a timeout and "no" is not a bool. Lax mode would
+    # take them, and submit(autostop="no") would block forever on a job
+    # that parks.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class ServiceSpec(_Spec):
@@ -116,15 +119,17 @@ def job_spec(
 
 
 def _check_unique(specs: Iterable[ServiceSpec | TaskSpec]) -> None:
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for spec in specs:
+        kind = "service" if isinstance(spec, ServiceSpec) else "task"
         if spec.name in seen:
             raise ConfigError(
-                f"two components are named {spec.name!r}; give each a unique name.",
+                f"a {seen[spec.name]} and a {kind} are both named {spec.name!r}; "
+                f"give each a unique name (rename the service).",
                 component=spec.name,
                 field="name",
             )
-        seen.add(spec.name)
+        seen[spec.name] = kind
 
 
 def start_order(services: Iterable[ServiceSpec]) -> list[str]:
@@ -140,7 +145,8 @@ def start_order(services: Iterable[ServiceSpec]) -> list[str]:
                 known = ", ".join(repr(n) for n in sorted(graph))
                 raise ConfigError(
                     f"service {service!r} depends on {need!r}, which is not "
-                    f"registered; registered services: {known}.",
+                    f"registered; register it before submit or fix the name "
+                    f"(registered services: {known}).",
                     component=service,
                     field="depends_on",
                 )

@@ -64,14 +64,11 @@ def test_a_batch_runs_and_tears_down_in_reverse_dependency_order() -> None:
     assert state(k) == (SG, {"db": R, "index": R, "source": SG, "sink": R})
     assert names(k.handle(ev.Drained("source"))) == ["Cleanup(source)"]
     k.handle(ev.InputEnded("sink"))
-    assert names(k.handle(ev.Drained("sink"))) == [
-        "Cleanup(sink)",
-        "StopService(index)",
-    ]
-    assert state(k) == (CG, {"db": R, "index": SG, "source": CG, "sink": CG})
+    assert names(k.handle(ev.Drained("sink"))) == ["Cleanup(sink)"]
+    assert state(k) == (CG, {"db": R, "index": R, "source": CG, "sink": CG})
 
-    k.handle(ev.Cleaned("source"))
-    k.handle(ev.Cleaned("sink"))
+    assert k.handle(ev.Cleaned("source")) == []
+    assert names(k.handle(ev.Cleaned("sink"))) == ["StopService(index)"]
     assert names(k.handle(ev.Stopped("index"))) == ["Cleanup(index)"]
     assert names(k.handle(ev.Cleaned("index"))) == ["StopService(db)"]
     k.handle(ev.Stopped("db"))
@@ -107,7 +104,11 @@ def test_a_failing_task_fails_the_job_and_still_cleans_everything() -> None:
     start(k)
     boom = ValueError("boom")
     commands = k.handle(ev.TaskFailed("sink", boom))
-    assert names(commands) == ["Cleanup(sink)", "StopSource(source)"]
+    assert names(commands) == [
+        "Cleanup(sink)",
+        "StopSource(source)",
+        "ArmDrainDeadline()",
+    ]
     assert state(k) == (SG, {"db": R, "index": R, "source": R, "sink": CG})
     k.handle(ev.InputEnded("source", "stop asked"))
     k.handle(ev.Drained("source"))

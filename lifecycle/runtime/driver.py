@@ -57,6 +57,8 @@ class Driver:
         self.phase = kernel.state
         #: Every dispatcher phase published so far.
         self.visited: set[Phase] = {kernel.state}
+        #: Called on the driver's thread once the dispatcher is terminal.
+        self.on_terminal: Callable[[], None] | None = None
         self._published = 0
         #: The error that stopped the driver, if the kernel ever raised one
         #: other than `InvalidTransition` (a bug in lifecycle).
@@ -102,9 +104,23 @@ class Driver:
     def _run(self) -> None:
         while not self.kernel.state.terminal and self.failure is None:
             self._apply(self._next_event())
+        if self.on_terminal is not None:
+            self.on_terminal()
 
     def _next_event(self) -> ev.Event:
-        while self._deadlines:
+        """The next event: a report already queued, else the first deadline due.
+
+        Queued reports go first, so a component that reported while the
+        driver was busy is never abandoned by a deadline that fell due
+        meanwhile. Reports are few per component, so deadlines still come.
+        """
+        while True:
+            try:
+                return self._events.get_nowait()
+            except queue.Empty:
+                pass
+            if not self._deadlines:
+                return self._events.get()
             due, _, event = self._deadlines[0]
             delay = due - time.monotonic()
             if delay <= 0:
@@ -114,7 +130,6 @@ class Driver:
                 return self._events.get(timeout=delay)
             except queue.Empty:
                 continue
-        return self._events.get()
 
     def _apply(self, event: ev.Event) -> None:
         try:

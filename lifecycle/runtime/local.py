@@ -73,6 +73,10 @@ class LocalRuntime:
         started = [r.thread for r in runners if r.thread.ident is not None]
         return [self.driver.thread, *started]
 
+    def on_own_thread(self) -> bool:
+        """True when the caller runs on one of this job's threads."""
+        return threading.current_thread() in self.threads()
+
     def join(self, timeout: float) -> list[threading.Thread]:
         """Wait up to `timeout` for the job's threads to end, abandoned ones aside.
 
@@ -100,10 +104,17 @@ class LocalRuntime:
         _EXECUTORS[type(command)](self, command)
 
     def _start_service(self, command: ev.StartService) -> None:
-        self.directory.runners[command.name].start()
+        self._start_thread(self.directory.runners[command.name])
 
     def _start_task(self, command: ev.StartTask) -> None:
-        self.tasks[command.name].start()
+        self._start_thread(self.tasks[command.name])
+
+    def _start_thread(self, runner: TaskRunner | ServiceRunner) -> None:
+        """Start a runner's thread; if there is none to be had, its setup failed."""
+        try:
+            runner.start()
+        except RuntimeError as error:  # "can't start new thread"
+            self.driver.report(ev.StartFailed(runner.name, error))
 
     def _stop_source(self, command: ev.StopSource) -> None:
         self.tasks[command.name].stop_source()

@@ -104,9 +104,10 @@ class ServiceRunner:
         self._inbox.put(_CLEANUP)
 
     def abandon(self) -> None:
-        """Give up on the thread; if it ever comes back, it just exits."""
-        self.abandoned = True
+        """Give up on the thread; if it comes back, it only releases what its
+        setup acquired (it runs `cleanup()` at once) and exits."""
         with self._door:
+            self.abandoned = True
             self._accepting = False
         self.thread.name += " (abandoned)"
         self._inbox.put(_ABANDONED)
@@ -125,24 +126,29 @@ class ServiceRunner:
         bind_thread(self._directory)
         if self._set_up():
             self._serve()
-            if self.abandoned:
-                return
-            self._stop_hook()
+            if not self.abandoned:
+                self._stop_hook()
         self._clean_when_asked()
 
     def _set_up(self) -> bool:
+        """Build the service and run `setup()` and `start()`; True if it runs.
+
+        A setup that returns after its deadline is not started: the thread
+        was abandoned, and `_clean_when_asked` releases it at once.
+        """
         definition = self._definition
         try:
             self.instance = definition.cls(*definition.args, **definition.kwargs)
             call_hook(self.instance, "setup")
             self._set_up_returned = True
-            call_hook(self.instance, "start")
+            if not self.abandoned:
+                call_hook(self.instance, "start")
         except BaseException as error:
             self._report(ev.StartFailed(self.name, error, self._set_up_returned))
             return False
-        if self.abandoned:
-            return False  # setup returned after its deadline: release at once
         with self._door:
+            if self.abandoned:
+                return False
             self._accepting = True
         self._report(ev.Started(self.name))
         return True
