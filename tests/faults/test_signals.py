@@ -35,8 +35,10 @@ class Child:
             text=True,
         )
         self._lines: queue.Queue[str] = queue.Queue()
-        reader = threading.Thread(target=self._read, name="test:stdout", daemon=True)
-        reader.start()
+        self._reader = threading.Thread(
+            target=self._read, name="test:stdout", daemon=True
+        )
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -57,11 +59,13 @@ class Child:
     def finish(self) -> tuple[int, str]:
         """Wait for the child to exit; return its exit code and standard error."""
         try:
-            _, stderr = self.process.communicate(timeout=BOUND)
+            self.process.wait(timeout=BOUND)
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise AssertionError(f"the child did not exit within {BOUND} s") from None
-        return self.process.returncode, stderr
+        self._reader.join(BOUND)  # the reader owns stdout until it ends
+        assert self.process.stderr is not None
+        return self.process.returncode, self.process.stderr.read()
 
     def journal(self) -> list[str]:
         path = self.directory / "journal"
