@@ -16,7 +16,11 @@ from collections.abc import Sequence
 from types import FrameType
 
 #: Modules that each add one subcommand.
-COMMANDS = ("lifecycle.demo.command",)
+COMMANDS = (
+    "lifecycle.demo.command",
+    "lifecycle.verify.command",
+    "lifecycle.check_trace",
+)
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
