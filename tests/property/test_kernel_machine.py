@@ -11,6 +11,8 @@ answered normally and the job must be terminal with everything cleaned once.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -51,10 +53,13 @@ class KernelMachine(RuleBasedStateMachine):
     """One job's kernel, with a runtime that answers in any order it can."""
 
     harness: Harness
+    #: How many jobs (examples) this class has run, for the seeded-bug figures.
+    jobs_run: ClassVar[int] = 0
 
     @initialize(spec=job_specs(), budget=st.integers(0, 8))
     def submit(self, spec: JobSpec, budget: int) -> None:
         """Submit the job; `budget` caps the faults this run may inject."""
+        type(self).jobs_run += 1
         self.broken = True
         self.harness = Harness.submitted(spec, faults=True)
         self.budget = budget
