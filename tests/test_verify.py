@@ -9,6 +9,7 @@ import pytest
 from lifecycle import cli
 from lifecycle import events as ev
 from lifecycle.components import Component
+from lifecycle.errors import InvalidTransition
 from lifecycle.kernel import Kernel
 from lifecycle.phases import Kind, Phase
 from lifecycle.verify import state
@@ -134,3 +135,143 @@ def test_a_terminal_job_is_offered_only_late_events() -> None:
     moves = harness.moves()
     assert moves and {move.sort for move in moves} == {Sort.LATE}
     assert harness.runtime.threads["t1"].kind is Kind.TASK
+
+
+def test_an_offered_event_the_kernel_refuses_is_reported(monkeypatch) -> None:
+    """A kernel refusing a service's Started: rule "refused", that event last."""
+
+    def refuse(self, event):
+        raise InvalidTransition(event.name, Kind.SERVICE, Phase.STARTING, "started", ())
+
+    monkeypatch.setitem(Kernel._HANDLERS, ev.Started, refuse)
+    violation = verify(1, 1).violation
+    assert violation is not None and violation.rule == "refused"
+    assert violation.path == [ev.Submit(), ev.Started("s1")]
+
+
+def test_a_kernel_that_crashes_is_reported(monkeypatch) -> None:
+    """Any other exception is a crash, with the event that caused it."""
+
+    def crash(self, event):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setitem(Kernel._HANDLERS, ev.Drained, crash)
+    violation = verify(1, 0).violation
+    assert violation is not None and violation.rule == "crash"
+    assert "ZeroDivisionError" in violation.message
+    assert violation.path[-1] == ev.Drained("t1")
+
+
+def test_a_crash_on_submit_is_reported_with_submit_alone(monkeypatch) -> None:
+    """A kernel failing its first event gives the one-event path."""
+
+    def crash(self, event):
+        raise RuntimeError("no submit")
+
+    monkeypatch.setitem(Kernel._HANDLERS, ev.Submit, crash)
+    violation = verify(1, 0).violation
+    assert violation is not None and violation.path == [ev.Submit()]
+
+
+def test_a_repeated_stop_that_issues_commands_is_reported(monkeypatch) -> None:
+    """A late event must issue nothing: a re-armed drain deadline is caught."""
+    on_stop = Kernel._on_stop_requested
+
+    def rearm(self, event):
+        repeated = self.stop_asked
+        on_stop(self, event)
+        if repeated:
+            self._commands.append(ev.ArmDrainDeadline(1.0))
+
+    monkeypatch.setitem(Kernel._HANDLERS, ev.StopRequested, rearm)
+    violation = verify(1, 0, faults=True).violation
+    assert violation is not None and violation.rule == "late event"
+    assert isinstance(violation.path[-1], ev.StopRequested)
+
+
+def test_a_phase_without_its_command_is_a_disagreement(monkeypatch) -> None:
+    """A kernel that marks a start but sends no command disagrees with threads."""
+    monkeypatch.setattr(Kernel, "_start", lambda self, c: self._fire(c, "start"))
+    violation = verify(1, 0).violation
+    assert violation is not None and violation.rule == "agreement"
+    assert "'t1' STARTING while its thread is not started" in violation.message
+
+
+def test_a_job_that_forgets_autostop_never_ends(monkeypatch) -> None:
+    """Ignoring autostop leaves nothing to happen and the job STOPPED."""
+    monkeypatch.setattr(Kernel, "teardown_wanted", property(lambda k: k.must_stop))
+    violation = verify(1, 1).violation
+    assert violation is not None and violation.rule == "end"
+    assert "nothing is left to happen, yet the job is STOPPED" in violation.message
+
+
+def graph(search: Search, edges: dict[int, list[int]], terminal: set[int]) -> None:
+    """Fill `search` with a hand-made state graph, states numbered from 0."""
+    for number in range(len(edges)):
+        search.keys[bytes([number])] = number
+        search.parents.append(number - 1)
+        search.via.append(ev.Submit())
+        search.terminal.append(number in terminal)
+        search.successors.extend(edges[number])
+        search.offsets.append(len(search.successors))
+
+
+@pytest.mark.parametrize(
+    ("edges", "terminal", "rule"),
+    [
+        ({0: [1], 1: []}, set(), "stuck"),
+        ({0: [1], 1: [2], 2: [1, 3], 3: []}, {3}, "loop"),
+    ],
+)
+def test_every_path_must_end(edges, terminal, rule) -> None:
+    """A dead end that is not terminal, or a cycle, is found after the search."""
+    search = Search(job_shape(1, 0))
+    graph(search, edges, terminal)
+    with pytest.raises(Exception) as caught:
+        search._check_every_path_ends()
+    assert caught.value.violation.rule == rule
+
+
+def test_a_graph_whose_paths_all_end_passes() -> None:
+    """A diamond ending in one terminal state has no dead end and no cycle."""
+    search = Search(job_shape(1, 0))
+    graph(search, {0: [1, 2], 1: [3], 2: [3], 3: []}, {3})
+    search._check_every_path_ends()
+
+
+def finished(faults: bool = False) -> Harness:
+    """A harness whose one-task, one-service job ran to its end normally."""
+    harness = Harness.submitted(job_shape(1, 1), faults=faults)
+    while not harness.kernel.state.terminal:
+        answer = next(m for m in harness.moves() if m.sort is Sort.ANSWER)
+        harness.apply(answer.event)
+    return harness
+
+
+@pytest.mark.parametrize(
+    ("thread", "change", "words"),
+    [
+        ("s1", {"work": Work.SERVING}, "services ['s1'] never stopped"),
+        ("s1", {"work": Work.STOPPING}, "['s1'] still had work to report on"),
+        ("t1", {"cleanups": 0}, "not cleaned exactly once: 't1' (0)"),
+    ],
+)
+def test_a_terminal_job_must_have_finished_everything(thread, change, words):
+    """The end check names a service left serving, work owed, a missed cleanup."""
+    harness = finished()
+    assert harness.runtime.end_problem(harness.kernel) is None
+    threads = harness.runtime.threads
+    threads[thread] = dataclasses.replace(threads[thread], **change)
+    assert words in harness.runtime.end_problem(harness.kernel)
+
+
+def test_an_abandoned_thread_agrees_only_with_failed() -> None:
+    """An abandoned thread while the kernel says CLEANED is a disagreement."""
+    harness = finished()
+    threads = harness.runtime.threads
+    threads["t1"] = dataclasses.replace(threads["t1"], abandoned=True)
+    problem = harness.runtime.disagreement(harness.kernel)
+    assert (
+        problem == "the kernel has task 't1' CLEANED while its thread is "
+        "finished (abandoned)"
+    )

@@ -153,9 +153,9 @@ class Search:
     def _root(self) -> Harness:
         try:
             root = Harness.submitted(self.spec, faults=self.faults)
-        except LifecycleError as error:
-            rule = getattr(error, "rule", "refused")
-            raise _Found(Violation(rule, str(error), [ev.Submit()])) from None
+        except Exception as error:
+            rule, message = _classify(error)
+            raise _Found(Violation(rule, message, [ev.Submit()])) from None
         self._add(root, -1, ev.Submit())
         return root
 
@@ -183,15 +183,8 @@ class Search:
     def _apply(self, index: int, state: Harness, event: ev.Event) -> list:
         try:
             return state.apply(event)
-        except InvalidTransition as error:
-            message = f"the kernel refused an event the runtime could send: {error}"
-            raise self._found(index, event, "refused", message) from None
-        except LifecycleError as error:
-            rule = getattr(error, "rule", "error")
-            raise self._found(index, event, rule, str(error)) from None
         except Exception as error:
-            message = f"the kernel raised {error!r}"
-            raise self._found(index, event, "crash", message) from None
+            raise self._found(index, event, *_classify(error)) from None
 
     def _probe(self, index: int, state: Harness, event: ev.Event) -> bool:
         """A LATE event must leave the kernel as it was and issue nothing."""
@@ -249,6 +242,15 @@ class Search:
     def _found(self, index: int, event: ev.Event, rule: str, message: str) -> _Found:
         """The violation of an edge from state `index` on `event`."""
         return _Found(Violation(rule, message, [*self._path(index), event]))
+
+
+def _classify(error: Exception) -> tuple[str, str]:
+    """The rule an exception from `Harness.apply` reports, and its message."""
+    if isinstance(error, InvalidTransition):
+        return "refused", f"the kernel refused an event the runtime could send: {error}"
+    if isinstance(error, LifecycleError):
+        return getattr(error, "rule", "error"), str(error)
+    return "crash", f"the kernel raised {error!r}"
 
 
 def verify(

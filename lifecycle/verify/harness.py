@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from lifecycle import events as ev
 from lifecycle.errors import LifecycleError
 from lifecycle.kernel import Kernel
-from lifecycle.phases import Phase
 from lifecycle.specs import JobSpec
 from lifecycle.trace import TraceChecker
-from lifecycle.verify.simulation import Move, SimulatedRuntime
+from lifecycle.verify.simulation import Move, SimulatedRuntime, parked
 from lifecycle.verify.state import fork_kernel, kernel_key
 
 
@@ -93,8 +92,7 @@ class Harness:
     @property
     def parked(self) -> bool:
         """The job waits in STOPPED for a stop, its services running."""
-        kernel = self.kernel
-        return kernel.state is Phase.STOPPED and not kernel.teardown_wanted
+        return parked(self.kernel)
 
     def moves(self) -> list[Move]:
         """Every event that could be sent next."""

@@ -273,22 +273,41 @@ class SimulatedRuntime:
         return None
 
     def end_problem(self, kernel: Kernel) -> str | None:
-        """What is wrong with the job if it is terminal, or nothing is owed."""
+        """What is wrong with the job if it is terminal, or if nothing is owed.
+
+        Once nothing is owed, the job must be terminal, or parked (autostop
+        off, no stop asked, no error). A terminal job owes nothing, left no
+        service serving, and cleaned every component whose setup returned
+        exactly once (abandoned ones aside).
+        """
         owed = self.pending()
         if not kernel.state.terminal:
-            parked = kernel.state is Phase.STOPPED and not kernel.teardown_wanted
-            if owed or self.drain_armed or parked:
+            if owed or self.drain_armed or parked(kernel):
                 return None
             return f"nothing is left to happen, yet the job is {kernel.state.name}"
         if owed:
             return f"the job ended while {owed} still had work to report on"
-        for thread in self.threads.values():
-            if thread.abandoned:
-                continue
-            if thread.work is Work.SERVING:
-                return f"service {thread.name!r} was never stopped"
-            if thread.set_up and thread.cleanups != 1:
-                return (
-                    f"{thread.kind} {thread.name!r} was cleaned {thread.cleanups} times"
-                )
+        serving = [t.name for t in self.threads.values() if t.work is Work.SERVING]
+        if serving:
+            return f"the job ended with services {serving} never stopped"
+        unclean = [
+            f"{t.name!r} ({t.cleanups})"
+            for t in self.threads.values()
+            if t.set_up and not t.abandoned and t.cleanups != 1
+        ]
+        if unclean:
+            return f"set up but not cleaned exactly once: {', '.join(unclean)}"
         return None
+
+
+def parked(kernel: Kernel) -> bool:
+    """The job waits in STOPPED, services running, for a stop (autostop off).
+
+    Read from the spec and the stop and errors recorded, not from the
+    kernel's own teardown guard, so that a broken guard is not excused.
+    """
+    return (
+        kernel.state is Phase.STOPPED
+        and not kernel.spec.autostop
+        and not kernel.must_stop
+    )
