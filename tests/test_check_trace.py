@@ -154,3 +154,12 @@ def test_blank_lines_are_skipped_and_lines_still_counted(trace, check_trace):
     number = drained(lines)
     code, _, err = check_trace(str(write(trace, lines)))
     assert code == EXIT_ILLEGAL and f"{trace}:{number}:" in err
+
+
+def test_a_path_through_a_file_cannot_be_read(tmp_path, check_trace) -> None:
+    """Any other OS error is one line too, with the system's reason."""
+    (tmp_path / "plain").write_text("x")
+    path = tmp_path / "plain" / "trace.jsonl"
+    code, _, err = check_trace(str(path))
+    assert code == EXIT_UNREADABLE
+    assert err == f"lifecycle check-trace: {path}: cannot be read: Not a directory\n"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +13,7 @@ from lifecycle import LocalEnvironment, Phase
 from lifecycle.kernel import Kernel
 from lifecycle.machines import trigger
 from lifecycle.phases import Kind, Row
+from lifecycle.specs import TaskSpec, job_spec
 from lifecycle.testing import (
     LifecycleGuard,
     check_history,
@@ -26,7 +23,10 @@ from lifecycle.testing import (
     job_specs,
     legal_paths,
 )
+from lifecycle.verify.harness import HarnessViolation
 from tests.recording import Journal, Recorded
+
+pytest_plugins = ["pytester"]
 
 KINDS = st.sampled_from(list(Kind))
 
@@ -144,7 +144,6 @@ def leave_parked(name):
     env.register_service("db", dict)
     env.from_batch([1]).sink(lambda item: None)
     env.submit(autostop=False).wait(Phase.STOPPED, timeout=30)
-    return env
 
 
 def test_leaks(lifecycle_guard):
@@ -155,6 +154,10 @@ def test_closes(lifecycle_guard):
     with LocalEnvironment("tidy") as env:
         env.from_batch([1]).sink(lambda item: None)
         env.submit()
+"""
+
+UNGUARDED_TEST = """
+from test_jobs import leave_parked
 
 
 def test_leaks_unguarded():
@@ -162,30 +165,47 @@ def test_leaks_unguarded():
 """
 
 
-def run_pytest(tmp_path: Path, *args: str) -> tuple[int, str]:
-    """Run pytest on PLUGIN_TESTS with lifecycle.testing as a plugin."""
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["lifecycle.testing"]\n')
-    (tmp_path / "test_jobs.py").write_text(textwrap.dedent(PLUGIN_TESTS))
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=90,
-    )  # fmt: skip
-    return done.returncode, done.stdout
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A test directory whose conftest enables lifecycle.testing as a plugin."""
+    pytester.makeconftest('pytest_plugins = ["lifecycle.testing"]')
+    pytester.makepyfile(test_jobs=PLUGIN_TESTS)
+    return pytester
 
 
-def test_the_plugin_fails_only_the_test_that_leaks(tmp_path: Path) -> None:
+#: The plugin module is already imported here, so pytest cannot rewrite it.
+QUIET = ("-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning")
+
+
+def test_the_plugin_fails_only_the_test_that_leaks(suite: pytest.Pytester) -> None:
     """With the fixture, a leaking test errors with the job named; others pass."""
-    code, out = run_pytest(tmp_path)
-    assert code == 1
-    assert "ERROR test_jobs.py::test_leaks - " in out
-    assert "job 'leaky' is STOPPED with " in out and "service 'db' RUNNING" in out
-    assert "PASSED test_jobs.py::test_closes" in out
-    assert "PASSED test_jobs.py::test_leaks_unguarded" in out
+    result = suite.runpytest(*QUIET)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_leaks*", "*job 'leaky' is STOPPED with *"]
+    )
+    assert "service 'db' RUNNING" in result.stdout.str()
 
 
-def test_the_option_guards_every_test(tmp_path: Path) -> None:
-    """--lifecycle-guard applies the fixture to tests that do not ask for it."""
-    code, out = run_pytest(tmp_path, "--lifecycle-guard")
-    assert code == 1
-    assert "ERROR test_jobs.py::test_leaks_unguarded - " in out
-    assert "job 'unguarded' is STOPPED with " in out
+@pytest.mark.parametrize("how", ["option", "ini"])
+def test_the_option_guards_every_test(suite: pytest.Pytester, how: str) -> None:
+    """--lifecycle-guard, or the ini setting, guards tests that did not ask."""
+    suite.makepyfile(test_unguarded=UNGUARDED_TEST)
+    if how == "ini":
+        suite.makeini("[pytest]\nlifecycle_guard = true\n")
+        result = suite.runpytest(*QUIET, "test_unguarded.py")
+    else:
+        result = suite.runpytest(*QUIET, "--lifecycle-guard", "test_unguarded.py")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*job 'unguarded' is STOPPED with *"])
+
+
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_job_events_surface_a_kernel_that_cannot_end(data) -> None:
+    """A kernel that ignores autostop stalls; the strategy raises, naming it."""
+    spec = job_spec("stalls", [TaskSpec(name="t1", source=True)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Kernel, "teardown_wanted", property(lambda k: k.must_stop))
+        with pytest.raises(HarnessViolation, match="nothing is left to happen"):
+            data.draw(job_events(spec, faults=False))
