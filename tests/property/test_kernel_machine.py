@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -29,7 +30,7 @@ from lifecycle.phases import TABLES, events_of
 from lifecycle.specs import JobSpec
 from lifecycle.testing import job_specs
 from lifecycle.verify.harness import Harness
-from lifecycle.verify.simulation import CLOSE, Move, Sort
+from lifecycle.verify.simulation import CLOSE, USER_FORCE, USER_STOP, Move, Sort
 from lifecycle.verify.threads import CLEANUP_ERROR, WORK_ERROR
 
 #: Every report a runtime can send, by the table event it takes.
@@ -89,14 +90,29 @@ class KernelMachine(RuleBasedStateMachine):
         self.budget -= 1
         self._send(move.event)
 
-    @precondition(lambda self: self._moves(Sort.LATE))
     @rule(data=st.data())
     def late(self, data: st.DataObject) -> None:
         """A late or repeated event changes nothing and issues nothing."""
-        move = data.draw(st.sampled_from(self._moves(Sort.LATE)), label="late")
+        moves = self._moves(Sort.LATE)
+        if moves:
+            move = data.draw(st.sampled_from(moves), label="late")
+            self._send_late(move.event)
+
+    def _send_late(self, event: ev.Event) -> None:
         before = self.harness.kernel_key()
-        assert self._send(move.event) == []
+        assert self._send(event) == []
         assert self.harness.kernel_key() == before
+
+    @rule(forced=st.booleans())
+    def stop(self, forced: bool) -> None:
+        """A user stops the job (or forces it) at any time, maybe again."""
+        runtime = self.harness.runtime
+        event = ev.ForceStop(USER_FORCE) if forced else ev.StopRequested(USER_STOP)
+        again = runtime.forces if forced else runtime.stops
+        if again or self.harness.kernel.state.terminal:
+            self._send_late(event)
+        else:
+            self._send(event)
 
     @rule(data=st.data())
     def illegal(self, data: st.DataObject) -> None:
@@ -156,8 +172,12 @@ class KernelMachine(RuleBasedStateMachine):
             else:
                 self.harness.check()
                 raise AssertionError("the job cannot go on and is not terminal")
-        assert self.harness.kernel.state.terminal
+        kernel = self.harness.kernel
+        assert kernel.state.terminal
         self.harness.check()
+        event(f"outcome {kernel.outcome.name}, dispatcher {kernel.state.name}")
+        event(f"abandoned: {any(c.abandoned for c in kernel.components.values())}")
+        event(f"forced: {kernel.forced}; autostop: {kernel.autostop}")
 
 
 TestKernelMachine = KernelMachine.TestCase
