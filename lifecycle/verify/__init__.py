@@ -1,6 +1,8 @@
 """Exhaustive checking of the kernel: `lifecycle verify`.
 
-`explore` searches every interleaving of events for a small job, `simulation`
-models what a runtime may report, `state` copies kernels and names their
-states, and `command` is the command line.
+`explore` searches every interleaving of events of a small job breadth
+first; `harness` wires a kernel to a simulated runtime and a history checker
+and checks every event; `simulation` and `threads` model what a runtime may
+report given the commands it received; `state` copies kernels and names
+their states; `command` is the command line.
 """
