@@ -16,7 +16,12 @@ from collections.abc import Sequence
 from types import FrameType
 
 #: Modules that each add one subcommand.
-COMMANDS = ("lifecycle.demo.command", "lifecycle.diagrams.command")
+COMMANDS = (
+    "lifecycle.demo.command",
+    "lifecycle.diagrams.command",
+    "lifecycle.verify.command",
+    "lifecycle.check_trace",
+)
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM

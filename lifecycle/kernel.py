@@ -287,7 +287,7 @@ class Kernel:
         if self.state.terminal or self.stop_asked:
             if self.state.terminal:
                 why = "ignored: job already terminal"
-            elif timeout is not None and not self.tasks_stopped:
+            elif timeout is not None and not (self.tasks_stopped or self.forced):
                 self._bound_drain(timeout)  # the earliest deadline wins
                 why = f"duplicate stop; drain deadline {timeout:g} s armed"
             else:
