@@ -64,7 +64,8 @@ class RawRecord(NamedTuple):
 class History:
     """An append-only list of transitions, read as pydantic models.
 
-    Each record is also logged as one structlog debug event. One thread
+    Each record is also logged as one structlog debug event ("transition",
+    or "no-op"), the table's event in its field `trigger`. One thread
     appends (the job's event consumer); any thread may read.
 
     Args:
@@ -104,10 +105,12 @@ class History:
             )
         )  # fmt: skip
         if debug_enabled():
+            # structlog keeps the message under "event", so the table's event
+            # goes in the field "trigger".
             _log.debug(
                 "no-op" if noop else "transition",
                 job=self.job, component=component, kind=kind.value,
-                event=event, source=source.name, dest=dest.name,
+                trigger=event, source=source.name, dest=dest.name,
                 detail=detail, cause=cause, seq=seq,
             )  # fmt: skip
         return now
