@@ -17,6 +17,8 @@ class Role(enum.Enum):
     OPERATOR = "operator"
     SERVICE = "service"
 
+    __hash__ = object.__hash__  # as for `Phase`: the kernel counts by role
+
     def __repr__(self) -> str:
         return self.name
 
