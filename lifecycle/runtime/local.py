@@ -4,7 +4,8 @@
 `TaskRunner` per task instance and a `ServiceRunner` per service, none started.
 Its driver applies the job's events to the kernel; `execute` runs the
 commands that come back, each in a few microseconds and without blocking:
-start a thread, open or close a door, queue a hook, arm a deadline.
+hand a thread to the starter, open or close a door, queue a hook, arm a
+deadline.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from lifecycle.runtime.services import (
     ServiceDirectory,
     ServiceRunner,
 )
+from lifecycle.runtime.starter import ThreadStarter
 from lifecycle.runtime.tasks import TaskRunner
 from lifecycle.stream import Node
 
@@ -51,6 +53,7 @@ class LocalRuntime:
     ) -> None:
         self.kernel = kernel
         self.driver = Driver(kernel, self.execute)
+        self.starter = ThreadStarter(f"lifecycle:{kernel.job}")
         self.directory = ServiceDirectory(kernel.job, self._phase_of, call_timeout)
         #: Threads given up on after a deadline, by component name.
         self.abandoned: dict[str, threading.Thread] = {}
@@ -70,8 +73,8 @@ class LocalRuntime:
     def threads(self) -> list[threading.Thread]:
         """Every thread of this job that was started, the driver's included."""
         runners = [*self.tasks.values(), *self.directory.runners.values()]
-        started = [r.thread for r in runners if r.thread.ident is not None]
-        return [self.driver.thread, *started]
+        threads = [r.thread for r in runners] + self.starter.threads
+        return [self.driver.thread, *(t for t in threads if t.ident is not None)]
 
     def join(self, timeout: float) -> list[threading.Thread]:
         """Wait up to `timeout` for the job's threads to end, abandoned ones aside.
@@ -99,10 +102,10 @@ class LocalRuntime:
             self.driver.arm(command.timeout, overran)
 
     def _start_service(self, command: ev.StartService) -> None:
-        self.directory.runners[command.name].start()
+        self.starter.start(self.directory.runners[command.name])
 
     def _start_task(self, command: ev.StartTask) -> None:
-        self.tasks[command.name].start()
+        self.starter.start(self.tasks[command.name])
 
     def _stop_source(self, command: ev.StopSource) -> None:
         self.tasks[command.name].stop_source()
