@@ -27,12 +27,14 @@ class Runner:
 
 
 def test_the_starter_starts_every_runner_then_its_helpers_end() -> None:
-    """Fifty runners handed over at once all run, and no helper is left."""
+    """Fifty runners flushed at once all run on helpers, and no helper is left."""
     ran: list[str] = []
-    starter = ThreadStarter("lifecycle:test")
+    starter = ThreadStarter("lifecycle:test", helpers=4)
     runners = [Runner(f"task-{index}", ran) for index in range(50)]
     for runner in runners:
-        starter.start(runner)
+        starter.add(runner)
+    starter.flush()
+    assert 1 <= len(starter.threads) <= 4
     for helper in starter.threads:
         helper.join(WAIT)
     for runner in runners:
@@ -44,13 +46,15 @@ def test_the_starter_starts_every_runner_then_its_helpers_end() -> None:
 def test_a_thread_that_cannot_start_is_logged_and_the_others_start() -> None:
     """One failed start is logged with its component; the rest still start."""
     ran: list[str] = []
-    starter = ThreadStarter("lifecycle:test")
+    starter = ThreadStarter("lifecycle:test", helpers=4)
+    fine = Runner("fine", ran)
     with structlog.testing.capture_logs() as logs:
-        starter.start(Runner("broken", ran, fails=True))
-        starter.start(Runner("fine", ran))
-        for helper in starter.threads:
-            helper.join(WAIT)
-    assert "fine" in ran and "broken" not in ran
+        starter.add(Runner("broken", ran, fails=True))
+        starter.add(fine)
+        starter.flush()
+    fine.thread.join(WAIT)
+    assert starter.threads == []  # two runners: started by the caller
+    assert ran == ["fine"]
     failed = [log for log in logs if log["event"] == "could not start a thread"]
     assert [log["component"] for log in failed] == ["broken"]
 

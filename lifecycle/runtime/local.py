@@ -52,8 +52,8 @@ class LocalRuntime:
         queue_size: int,
     ) -> None:
         self.kernel = kernel
-        self.driver = Driver(kernel, self.execute)
         self.starter = ThreadStarter(f"lifecycle:{kernel.job}")
+        self.driver = Driver(kernel, self.execute, self.starter.flush)
         self.directory = ServiceDirectory(kernel.job, self._phase_of, call_timeout)
         #: Threads given up on after a deadline, by component name.
         self.abandoned: dict[str, threading.Thread] = {}
@@ -102,10 +102,10 @@ class LocalRuntime:
             self.driver.arm(command.timeout, overran)
 
     def _start_service(self, command: ev.StartService) -> None:
-        self.starter.start(self.directory.runners[command.name])
+        self.starter.add(self.directory.runners[command.name])
 
     def _start_task(self, command: ev.StartTask) -> None:
-        self.starter.start(self.tasks[command.name])
+        self.starter.add(self.tasks[command.name])
 
     def _stop_source(self, command: ev.StopSource) -> None:
         self.tasks[command.name].stop_source()

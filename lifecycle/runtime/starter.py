@@ -6,11 +6,12 @@ an idle machine, several milliseconds on a loaded one. The driver used to start
 every task's thread itself, one after another, and applied no event meanwhile;
 a job of 10,000 tasks spent most of its time there.
 
-A `ThreadStarter` takes the runners to start and starts them on a few helper
-threads of its own, side by side, so the waits overlap and the driver goes on
-at once. A helper ends as soon as nothing is left to start; a later burst
-starts new ones. Starting order is not kept, and need not be: the kernel only
-issues a start once what the component needs is running.
+A `ThreadStarter` collects the runners to start while the driver executes the
+commands of one event (`add`), then starts them when the driver is done with
+that event (`flush`). A few it starts at once itself; more it hands to helper
+threads that start them side by side, so the waits overlap. A helper ends as
+soon as nothing is left to start. Starting order is not kept, and need not
+be: the kernel issues a start only once what the component needs is running.
 """
 
 from __future__ import annotations
@@ -38,17 +39,22 @@ class Startable(Protocol):
 
 
 class ThreadStarter:
-    """Starts runners on up to `helpers` helper threads.
+    """Starts the runners of one job, on helper threads when they are many.
+
+    Only the driver's thread calls `add` and `flush`.
 
     Args:
         name: prefix of the helpers' thread names.
-        helpers: how many helpers may start threads at the same time.
+        helpers: how many helpers may start threads at the same time; a
+            batch of at most this many is started by the caller.
     """
 
     def __init__(self, name: str, helpers: int = HELPERS) -> None:
         self._name = name
         self._helpers = helpers
-        #: Runners handed over and not yet taken by a helper.
+        #: Runners added since the last flush.
+        self._batch: list[Startable] = []
+        #: Runners handed to the helpers and not yet taken by one.
         self._pending: deque[Startable] = deque()
         #: Helpers that have not yet seen `_pending` empty.
         self._running = 0
@@ -56,18 +62,27 @@ class ThreadStarter:
         #: Every helper thread created, oldest first.
         self.threads: list[threading.Thread] = []
 
-    def start(self, runner: Startable) -> None:
-        """Have `runner` started soon; returns without waiting for it."""
+    def add(self, runner: Startable) -> None:
+        """Start `runner` at the next `flush`."""
+        self._batch.append(runner)
+
+    def flush(self) -> None:
+        """Start the runners added since the last flush; a few before returning."""
+        batch, self._batch = self._batch, []
+        if len(batch) <= self._helpers:
+            for runner in batch:
+                _start(runner)
+            return
         with self._lock:
-            self._pending.append(runner)
-            if self._running >= self._helpers:
-                return
-            self._running += 1
+            self._pending.extend(batch)
+            more = self._helpers - self._running
+            self._running += more
+        for _ in range(more):
             helper = threading.Thread(
                 target=self._start_pending, name=f"{self._name}:starter", daemon=True
             )
             self.threads.append(helper)
-        helper.start()
+            helper.start()
 
     def _start_pending(self) -> None:
         while True:
@@ -76,9 +91,13 @@ class ThreadStarter:
                     self._running -= 1
                     return
                 runner = self._pending.popleft()
-            try:
-                runner.start()
-            except Exception:
-                # As when the driver started it: the component's start
-                # deadline runs out and it is recorded FAILED.
-                _log.exception("could not start a thread", component=runner.name)
+            _start(runner)
+
+
+def _start(runner: Startable) -> None:
+    try:
+        runner.start()
+    except Exception:
+        # As when the driver started it itself: the component's start
+        # deadline runs out and it is recorded FAILED.
+        _log.exception("could not start a thread", component=runner.name)
