@@ -22,7 +22,10 @@ transitions, in the same order, on the same tables.
   as many conditions as the kernel's machines do. Building the machine and
   adding the models is not timed (it is quadratic in the number of models).
 
-The ratio is lifecycle's time per transition over the baseline's.
+Both sides are timed with `time.thread_time()`, the CPU time of the measuring
+thread, which other processes on a shared machine disturb far less than wall
+time; they run alternately, 60 jobs a run, best of 7 runs. The ratio is
+lifecycle's time per transition over the baseline's.
 """
 
 from __future__ import annotations

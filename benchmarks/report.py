@@ -216,8 +216,24 @@ def goal_lines(rows: Iterable[Row]) -> list[str]:
 
 
 def method(case: ModuleType) -> list[str]:
-    """The case's module docstring: its first line as a heading, then the rest."""
+    """The case's module docstring: its first line as a heading, then the rest.
+
+    The docstring's own section heading (a line underlined with dashes) is
+    left out.
+    """
     doc = (case.__doc__ or "").strip().splitlines()
     title, body = doc[0].rstrip("."), doc[1:]
-    text = "\n".join(body).replace("What is measured\n----------------\n", "")
-    return [f"### {title}", "", text.strip(), ""]
+    kept = [
+        line
+        for index, line in enumerate(body)
+        if not _underline(line) and not _underline(_at(body, index + 1))
+    ]
+    return [f"### {title}", "", "\n".join(kept).strip(), ""]
+
+
+def _underline(line: str) -> bool:
+    return bool(line) and set(line) == {"-"}
+
+
+def _at(lines: list[str], index: int) -> str:
+    return lines[index] if index < len(lines) else ""
