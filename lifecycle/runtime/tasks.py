@@ -60,7 +60,8 @@ class TaskRunner:
         self._report = report
         self._directory = directory
         self._commands: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._stop_asked = threading.Event()
+        #: Set by the driver to make a source stop reading; read per item.
+        self._stop_asked = False
         self._forced = False
         self._set_up_returned = False
         self._released = False
@@ -76,12 +77,12 @@ class TaskRunner:
 
     def stop_source(self) -> None:
         """Ask a source to emit nothing more; it ends its output gracefully."""
-        self._stop_asked.set()
+        self._stop_asked = True
 
     def force(self) -> None:
         """Stop now: drop what is queued for this node and end the work."""
         self._forced = True
-        self._stop_asked.set()
+        self._stop_asked = True
         if self._inputs is not None:
             self._dropped += self._inputs.close()
 
@@ -165,8 +166,8 @@ class TaskRunner:
             self._report(ev.InputEnded(self.name, detail))
 
     def _read_source(self, items: Iterator[Any]) -> str:
-        emit, asked = self._emit, self._stop_asked
-        while not asked.is_set():
+        emit = self._emit
+        while not self._stop_asked:
             try:
                 item = next(items)
             except StopIteration:
