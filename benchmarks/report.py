@@ -120,7 +120,7 @@ def cells(row: Row) -> tuple[str, ...]:
         if row.baseline is not None
         else ""
     )
-    ratio = f"{row.ratio:.3g} ({row.ratio_label})" if row.ratio is not None else ""
+    ratio = f"{_ratio(row.ratio)} ({row.ratio_label})" if row.ratio is not None else ""
     met = {True: "yes", False: "NO", None: ""}[row.met]
     return (
         row.case,
@@ -131,6 +131,10 @@ def cells(row: Row) -> tuple[str, ...]:
         row.goal,
         met,
     )
+
+
+def _ratio(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def figure(value: float, unit: str) -> str:
