@@ -17,11 +17,14 @@ class Role(enum.Enum):
     OPERATOR = "operator"
     SERVICE = "service"
 
+    __hash__ = object.__hash__  # as for `Phase`: the kernel counts by role
+
     def __repr__(self) -> str:
         return self.name
 
 
 TASK_ROLES = (Role.SOURCE, Role.OPERATOR)
+ROLES = tuple(Role)
 
 
 class Outcome(enum.Enum):
@@ -111,8 +114,16 @@ class Tally:
         counts[dest] += 1
 
     def count(self, roles: Iterable[Role], phases: Iterable[Phase]) -> int:
-        counts = self.counts
-        return sum(counts[role][phase] for role in roles for phase in phases)
+        """How many components of `roles` are in `phases`; pass tuples or sets.
+
+        Plain loops: the dispatcher's guards call this after every event.
+        """
+        total = 0
+        for role in roles:
+            counts = self.counts[role]
+            for phase in phases:
+                total += counts[phase]
+        return total
 
 
 def build_components(spec: JobSpec) -> list[Component]:

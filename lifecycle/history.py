@@ -64,7 +64,8 @@ class RawRecord(NamedTuple):
 class History:
     """An append-only list of transitions, read as pydantic models.
 
-    Each record is also logged as one structlog debug event. One thread
+    Each record is also logged as one structlog debug event ("transition",
+    or "no-op"), the table's event in its field `trigger`. One thread
     appends (the job's event consumer); any thread may read.
 
     Args:
@@ -75,7 +76,8 @@ class History:
     def __init__(self, job: str, clock: Callable[[], float] = time.time) -> None:
         self.job = job
         self._clock = clock
-        self._raw: list[RawRecord] = []
+        #: One plain tuple per record, fields in `RawRecord` order.
+        self._rows: list[tuple] = []
         self._models: list[TransitionRecord] = []
         self._lock = threading.Lock()
 
@@ -99,12 +101,10 @@ class History:
         Only the kernel calls this.
         """
         now = self._clock()
-        seq = len(self._raw) + 1
-        self._raw.append(
-            RawRecord(
-                seq, now, self.job, component, kind, event, source, dest,
-                detail, cause, noop,
-            )
+        seq = len(self._rows) + 1
+        self._rows.append(
+            (seq, now, self.job, component, kind, event, source, dest,
+             detail, cause, noop)
         )  # fmt: skip
         if debug_enabled():
             # structlog's `event` field is the transition's event itself.
@@ -116,19 +116,25 @@ class History:
         return now
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._rows)
 
     def records(self) -> list[TransitionRecord]:
         """Every record so far, oldest first, as a new list."""
         with self._lock:
             ready = len(self._models)
-            for raw in self._raw[ready : len(self._raw)]:
-                self._models.append(TransitionRecord(**raw._asdict()))
+            for row in self._rows[ready : len(self._rows)]:
+                self._models.append(TransitionRecord(**RawRecord._make(row)._asdict()))
             return list(self._models)
 
+    def copy(self) -> History:
+        """An independent history with the same records, for model checkers."""
+        copied = History(self.job, self._clock)
+        copied._rows = list(self._rows)
+        return copied
+
     def raw(self) -> list[RawRecord]:
-        """Every record so far as plain tuples, for code that reads many."""
-        return list(self._raw)
+        """Every record so far as named tuples, for code that reads many."""
+        return [RawRecord._make(row) for row in self._rows[: len(self._rows)]]
 
 
 def save_jsonl(records: Iterable[TransitionRecord], path: str | Path) -> Path:

@@ -44,6 +44,7 @@ from typing import ClassVar
 
 from lifecycle import events as ev
 from lifecycle.components import (
+    ROLES,
     TASK_ROLES,
     Component,
     JobError,
@@ -143,7 +144,7 @@ class Kernel:
     @property
     def all_started(self) -> bool:
         """No component is still CREATED or STARTING."""
-        return self.tally.count(Role, UNSTARTED) == 0
+        return self.tally.count(ROLES, UNSTARTED) == 0
 
     @property
     def stop_asked(self) -> bool:
@@ -178,13 +179,13 @@ class Kernel:
     @property
     def all_cleaned(self) -> bool:
         """Every component is CLEANED."""
-        return self.tally.count(Role, (Phase.CLEANED,)) == len(self.components)
+        return self.tally.count(ROLES, (Phase.CLEANED,)) == len(self.components)
 
     @property
     def some_failed(self) -> bool:
         """Every component is terminal, and at least one is FAILED."""
-        failed = self.tally.count(Role, (Phase.FAILED,))
-        cleaned = self.tally.count(Role, (Phase.CLEANED,))
+        failed = self.tally.count(ROLES, (Phase.FAILED,))
+        cleaned = self.tally.count(ROLES, (Phase.CLEANED,))
         return failed > 0 and failed + cleaned == len(self.components)
 
     # -- Applying events --------------------------------------------------------

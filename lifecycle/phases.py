@@ -58,6 +58,11 @@ class Phase(enum.Enum):
     CLEANED = "cleaned"
     FAILED = "failed"
 
+    # Each member is equal only to itself, so hashing by identity is sound; it
+    # spares the Python-level `Enum.__hash__` on every lookup keyed by a phase,
+    # which the kernel makes a dozen times a transition.
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return self.name
 
@@ -82,6 +87,8 @@ class Kind(enum.Enum):
     TASK = "task"
     SERVICE = "service"
     DISPATCHER = "dispatcher"
+
+    __hash__ = object.__hash__  # as for `Phase`
 
     def __repr__(self) -> str:
         return self.name

@@ -40,14 +40,22 @@ class Driver:
         kernel: the job's kernel; only the driver's thread touches it.
         execute: runs one command; called on the driver's thread, must not
             block and must not raise.
+        flush: called on the driver's thread after the commands of each
+            event, so that the runtime can act on them together.
     """
 
-    def __init__(self, kernel: Kernel, execute: Callable[[ev.Command], None]) -> None:
+    def __init__(
+        self,
+        kernel: Kernel,
+        execute: Callable[[ev.Command], None],
+        flush: Callable[[], None] = lambda: None,
+    ) -> None:
         self.kernel = kernel
         self.thread = threading.Thread(
             target=self._run, name=f"lifecycle:{kernel.job}:driver", daemon=True
         )
         self._execute = execute
+        self._flush = flush
         self._events: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
         #: (monotonic due time, tie-breaker, event) for every armed deadline.
         self._deadlines: list[tuple[float, int, ev.Event]] = []
@@ -150,6 +158,7 @@ class Driver:
                 self._execute(command)
             except Exception:
                 _log.exception("command failed", job=self.kernel.job, command=command)
+        self._flush()
         self._publish()
 
     def _publish(self) -> None:

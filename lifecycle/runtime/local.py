@@ -4,7 +4,8 @@
 `TaskRunner` per task instance and a `ServiceRunner` per service, none started.
 Its driver applies the job's events to the kernel; `execute` runs the
 commands that come back, each in a few microseconds and without blocking:
-start a thread, open or close a door, queue a hook, arm a deadline.
+hand a thread to the starter, open or close a door, queue a hook, arm a
+deadline.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from lifecycle.runtime.services import (
     ServiceDirectory,
     ServiceRunner,
 )
+from lifecycle.runtime.starter import ThreadStarter
 from lifecycle.runtime.tasks import TaskRunner
 from lifecycle.stream import Node
 
@@ -50,7 +52,8 @@ class LocalRuntime:
         queue_size: int,
     ) -> None:
         self.kernel = kernel
-        self.driver = Driver(kernel, self.execute)
+        self.starter = ThreadStarter(f"lifecycle:{kernel.job}", self._report)
+        self.driver = Driver(kernel, self.execute, self.starter.flush)
         self.directory = ServiceDirectory(kernel.job, self._phase_of, call_timeout)
         #: Threads given up on after a deadline, by component name.
         self.abandoned: dict[str, threading.Thread] = {}
@@ -70,8 +73,11 @@ class LocalRuntime:
     def threads(self) -> list[threading.Thread]:
         """Every thread of this job that was started, the driver's included."""
         runners = [*self.tasks.values(), *self.directory.runners.values()]
-        started = [r.thread for r in runners if r.thread.ident is not None]
-        return [self.driver.thread, *started]
+        threads = [r.thread for r in runners] + self.starter.threads
+        return [self.driver.thread, *(t for t in threads if t.ident is not None)]
+
+    def _report(self, event: ev.Event) -> None:
+        self.driver.report(event)
 
     def on_own_thread(self) -> bool:
         """True when the caller runs on one of this job's threads."""
@@ -104,17 +110,10 @@ class LocalRuntime:
         _EXECUTORS[type(command)](self, command)
 
     def _start_service(self, command: ev.StartService) -> None:
-        self._start_thread(self.directory.runners[command.name])
+        self.starter.add(self.directory.runners[command.name])
 
     def _start_task(self, command: ev.StartTask) -> None:
-        self._start_thread(self.tasks[command.name])
-
-    def _start_thread(self, runner: TaskRunner | ServiceRunner) -> None:
-        """Start a runner's thread; if there is none to be had, its setup failed."""
-        try:
-            runner.start()
-        except RuntimeError as error:  # "can't start new thread"
-            self.driver.report(ev.StartFailed(runner.name, error))
+        self.starter.add(self.tasks[command.name])
 
     def _stop_source(self, command: ev.StopSource) -> None:
         self.tasks[command.name].stop_source()

@@ -6,7 +6,10 @@ node takes items from its input channel until `END`. Whatever ends the work
 (end of input, a stop, a failure, a force), the runner then signals its end
 downstream exactly once (`producer_done`) and leaves its input channel
 (`consumer_done`) before it reports, so no neighbour ever waits for it. It
-runs `cleanup()` on the same thread when the kernel asks.
+runs `cleanup()` on the same thread when the kernel asks. A task with no
+`cleanup()` to run (a plain function, a source) does not keep its thread
+waiting for that: the thread ends after its last report, and the runner
+answers the kernel's `Cleanup` at once.
 
 Reports: `InputEnded` when the input ends or a source is told to stop,
 `Drained` once the end is signalled downstream, `TaskFailed` when the work
@@ -25,7 +28,7 @@ from typing import Any
 from lifecycle import events as ev
 from lifecycle.runtime.channel import END, Channel, ChannelClosed
 from lifecycle.runtime.services import Report, ServiceDirectory
-from lifecycle.service import bind_thread, call_hook
+from lifecycle.service import Function, bind_thread, call_hook
 from lifecycle.stream import Node
 
 _CLEANUP = object()
@@ -57,7 +60,8 @@ class TaskRunner:
         self._report = report
         self._directory = directory
         self._commands: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._stop_asked = threading.Event()
+        #: Set by the driver to make a source stop reading; read per item.
+        self._stop_asked = False
         self._forced = False
         self._set_up_returned = False
         self._released = False
@@ -73,17 +77,32 @@ class TaskRunner:
 
     def stop_source(self) -> None:
         """Ask a source to emit nothing more; it ends its output gracefully."""
-        self._stop_asked.set()
+        self._stop_asked = True
 
     def force(self) -> None:
         """Stop now: drop what is queued for this node and end the work."""
         self._forced = True
-        self._stop_asked.set()
+        self._stop_asked = True
         if self._inputs is not None:
             self._dropped += self._inputs.close()
 
     def cleanup(self) -> None:
-        self._commands.put(_CLEANUP)
+        if self.has_cleanup:
+            self._commands.put(_CLEANUP)
+        else:
+            self._report(ev.Cleaned(self.name))
+
+    @property
+    def has_cleanup(self) -> bool:
+        """True if the task's object has a `cleanup()` of its own to run.
+
+        `Function`'s empty one does not count. Known once setup returned,
+        which is before any `Cleanup` command.
+        """
+        method = getattr(self.instance, "cleanup", None)
+        return callable(method) and getattr(method, "__func__", None) is not (
+            Function.cleanup
+        )
 
     def abandon(self) -> None:
         """Give up on the thread: end its channels for it; if it comes back, it
@@ -147,8 +166,8 @@ class TaskRunner:
             self._report(ev.InputEnded(self.name, detail))
 
     def _read_source(self, items: Iterator[Any]) -> str:
-        emit, asked = self._emit, self._stop_asked
-        while not asked.is_set():
+        emit = self._emit
+        while not self._stop_asked:
             try:
                 item = next(items)
             except StopIteration:
@@ -179,7 +198,7 @@ class TaskRunner:
 
     def _clean_when_asked(self) -> None:
         """Run `cleanup()` once asked, or at once if abandoned after setup."""
-        if not self._set_up_returned:
+        if not self._set_up_returned or not self.has_cleanup:
             return
         while not self.abandoned:
             if self._commands.get() in (_CLEANUP, _ABANDONED):

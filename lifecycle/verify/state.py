@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import threading
 
 from lifecycle.components import Component, Outcome, Tally
 from lifecycle.events import ArmDrainDeadline
-from lifecycle.history import History
 from lifecycle.kernel import Kernel
 from lifecycle.phases import Phase
 
@@ -98,7 +96,7 @@ def fork_kernel(kernel: Kernel) -> Kernel:
     forked.tally = Tally.__new__(Tally)
     forked.tally.counts = {role: dict(c) for role, c in kernel.tally.counts.items()}
     forked.errors = list(kernel.errors)
-    forked.history = _fork_history(kernel.history)
+    forked.history = kernel.history.copy()
     forked.entered = list(kernel.entered)
     forked._commands = []
     return forked
@@ -112,15 +110,6 @@ def _fork_component(component: Component) -> Component:
     for name in _COMPONENT_FIELDS:
         object.__setattr__(forked, name, getattr(component, name))
     forked.entered = list(component.entered)
-    return forked
-
-
-def _fork_history(history: History) -> History:
-    forked = History.__new__(History)
-    forked.__dict__.update(history.__dict__)
-    forked._raw = list(history._raw)
-    forked._models = []
-    forked._lock = threading.Lock()
     return forked
 
 
