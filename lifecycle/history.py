@@ -64,9 +64,9 @@ class RawRecord(NamedTuple):
 class History:
     """An append-only list of transitions, read as pydantic models.
 
-    Each record is also logged as one structlog debug event ("transition",
-    or "no-op"), the table's event in its field `trigger`. One thread
-    appends (the job's event consumer); any thread may read.
+    Each record is also logged as one structlog debug event named after the
+    record's event. One thread appends (the job's event consumer); any thread
+    may read.
 
     Args:
         job: the job's name, recorded in every record.
