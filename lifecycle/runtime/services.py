@@ -177,12 +177,17 @@ class ServiceRunner:
             message = self._inbox.get()
             if message is _CLEANUP or message is _ABANDONED:
                 break
-        try:
-            call_hook(self.instance, "cleanup")
-        except BaseException as error:
-            self._report(ev.CleanupFailed(self.name, error))
-        else:
-            self._report(ev.Cleaned(self.name))
+        clean_up(self.instance, self.name, self._report)
+
+
+def clean_up(instance: Any, name: str, report: Report) -> None:
+    """Run `instance.cleanup()` if it has one; report `Cleaned` or the error."""
+    try:
+        call_hook(instance, "cleanup")
+    except BaseException as error:
+        report(ev.CleanupFailed(name, error))
+    else:
+        report(ev.Cleaned(name))
 
 
 class ServiceDirectory:

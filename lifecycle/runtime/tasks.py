@@ -27,7 +27,7 @@ from typing import Any
 
 from lifecycle import events as ev
 from lifecycle.runtime.channel import END, Channel, ChannelClosed
-from lifecycle.runtime.services import Report, ServiceDirectory
+from lifecycle.runtime.services import Report, ServiceDirectory, clean_up
 from lifecycle.service import Function, bind_thread, call_hook
 from lifecycle.stream import Node
 
@@ -203,12 +203,7 @@ class TaskRunner:
         while not self.abandoned:
             if self._commands.get() in (_CLEANUP, _ABANDONED):
                 break
-        try:
-            call_hook(self.instance, "cleanup")
-        except BaseException as error:
-            self._report(ev.CleanupFailed(self.name, error))
-        else:
-            self._report(ev.Cleaned(self.name))
+        clean_up(self.instance, self.name, self._report)
 
 
 def _nothing(item: Any) -> None:
