@@ -5,12 +5,15 @@ path)`), one `TransitionRecord` a line. The command reads it, reports the
 first line that cannot be read as a record, or the first record that breaks
 a rule (`lifecycle.trace`), each on one line with its line number.
 
+With `--diagram FILE` it also writes the Mermaid diagram of the run the trace
+records, the same as `job.diagram()` draws.
+
 Exit codes:
     0: every record is legal.
     1: a record breaks a rule (an illegal step).
     2: the file cannot be read as a trace (missing, empty, not JSON, not a
        record, unknown phase or kind, seq out of order, truncated), or the
-       arguments are wrong.
+       arguments are wrong, or the diagram cannot be written.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from lifecycle.diagrams import run_diagram
 from lifecycle.history import TransitionRecord
 from lifecycle.trace import HistoryViolation, TraceChecker
 
@@ -115,14 +119,29 @@ def _problem(error: ValidationError, last: bool) -> str:
     return f"field {field!r}: {first['msg']} (got {first.get('input')!r})"
 
 
-def check_trace(path: str | Path, depends_on: dict[str, tuple[str, ...]]) -> str:
+def check_trace(
+    path: str | Path,
+    depends_on: dict[str, tuple[str, ...]],
+    diagram: str | Path | None = None,
+) -> str:
     """Check the trace at `path`; return a one-line summary of it.
+
+    Args:
+        path: the trace file.
+        depends_on: each service's dependencies, to check the stop order.
+        diagram: where to write the Mermaid diagram of the run the trace
+            records; written before the check, so an illegal trace is drawn
+            too.
 
     Raises:
         TraceError: the file cannot be read as a trace.
         TraceViolation: a record breaks a rule; the message names its line.
+        OSError: the diagram cannot be written.
     """
     records = read_trace(path)
+    if diagram is not None:
+        drawn = run_diagram(record for _, record in records)
+        Path(diagram).write_text(drawn, encoding="utf-8")
     checker = TraceChecker(depends_on)
     for number, record in records:
         try:
@@ -163,6 +182,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="SERVICE=NEEDED[,NEEDED]",
         help="a service's depends_on, to check the stop order (repeatable)",
     )
+    parser.add_argument(
+        "--diagram",
+        metavar="FILE",
+        help="also write the Mermaid diagram of the recorded run to FILE "
+        "(see docs/diagrams.md), even when a step is illegal",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -181,7 +206,12 @@ def run(args: argparse.Namespace) -> int:
     """Check the trace named by `args.file`; print one line; return the exit code."""
     try:
         depends_on = _depends_on(args.depends_on)
-        print(check_trace(args.file, depends_on))
+        print(check_trace(args.file, depends_on, args.diagram))
+    except OSError as error:
+        print(
+            f"lifecycle check-trace: cannot write the diagram: {error}", file=sys.stderr
+        )
+        return EXIT_UNREADABLE
     except ValueError as error:
         print(f"lifecycle check-trace: {error}", file=sys.stderr)
         return EXIT_UNREADABLE

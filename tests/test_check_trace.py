@@ -163,3 +163,34 @@ def test_a_path_through_a_file_cannot_be_read(tmp_path, check_trace) -> None:
     code, _, err = check_trace(str(path))
     assert code == EXIT_UNREADABLE
     assert err == f"lifecycle check-trace: {path}: cannot be read: Not a directory\n"
+
+
+def test_the_diagram_of_a_trace_is_written_even_when_a_step_is_illegal(
+    trace, check_trace, tmp_path
+) -> None:
+    """--diagram draws the recorded run, the same as job.diagram() would."""
+    from lifecycle.diagrams import run_diagram
+
+    legal = tmp_path / "legal.mmd"
+    code, _, _ = check_trace(str(trace), "--diagram", str(legal))
+    assert code == EXIT_LEGAL
+    assert legal.read_text() == run_diagram(load_jsonl(trace))
+
+    lines = lines_of(trace)
+    drained(lines)
+    illegal = tmp_path / "illegal.mmd"
+    code, _, _ = check_trace(str(write(trace, lines)), "--diagram", str(illegal))
+    assert code == EXIT_ILLEGAL
+    assert illegal.read_text() == run_diagram(load_jsonl(trace))
+    assert illegal.read_text() != legal.read_text()
+
+
+def test_a_diagram_that_cannot_be_written_gets_one_line(
+    trace, check_trace, tmp_path
+) -> None:
+    """A diagram path in a missing folder: exit 2 and one line, no traceback."""
+    target = tmp_path / "missing" / "run.mmd"
+    code, out, err = check_trace(str(trace), "--diagram", str(target))
+    assert code == EXIT_UNREADABLE and out == ""
+    assert err.startswith("lifecycle check-trace: cannot write the diagram:")
+    assert err.count("\n") == 1
