@@ -20,8 +20,10 @@ from lifecycle.history import TransitionRecord, load_jsonl, save_jsonl
 from lifecycle.job import ComponentView, Job
 from lifecycle.phases import TERMINAL, Kind, Phase
 from lifecycle.service import Function, Service, service
+from lifecycle.stream import IDLE
 
 __all__ = [
+    "IDLE",
     "TERMINAL",
     "ComponentView",
     "ConfigError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,7 @@ from lifecycle.errors import ConfigError, JobFailed
 from lifecycle.events import StopOrigin
 from lifecycle.job import Job
 from lifecycle.kernel import Kernel
+from lifecycle.phases import Phase
 from lifecycle.runtime.local import LocalRuntime
 from lifecycle.runtime.services import ServiceDefinition
 from lifecycle.specs import (
@@ -79,6 +81,8 @@ class LocalEnvironment:
         self._services: dict[str, tuple[ServiceSpec, ServiceDefinition]] = {}
         self._pipeline = Pipeline()
         self._closed = False
+        #: Makes submit and close exclusive, so no job escapes a close.
+        self._lock = threading.Lock()
 
     def __enter__(self) -> LocalEnvironment:
         return self
@@ -180,32 +184,38 @@ class LocalEnvironment:
             RuntimeError: no thread could be started for the job's driver;
                 nothing runs.
         """
-        self._check_open("submit")
-        runtime = self._runtime(self._pipeline, autostop)
-        self._take_pipeline()
-        job = Job(runtime)
-        self.jobs.append(job)
-        try:
-            runtime.start()
-        except RuntimeError:
-            # No driver runs: there is nothing to stop and nothing to wait for.
-            self.jobs.remove(job)
-            job._forget()
-            raise
+        with self._lock:  # a concurrent close() stops this job or refuses it
+            self._check_open("submit")
+            runtime = self._runtime(self._pipeline, autostop)
+            self._take_pipeline()
+            job = Job(runtime)
+            self.jobs.append(job)
+            try:
+                runtime.start()
+            except RuntimeError:
+                # No driver runs: nothing to stop and nothing to wait for.
+                self.jobs.remove(job)
+                job._forget()
+                raise
         if autostop if block is None else block:
             job.wait()
             if job.outcome is Outcome.FAILED:
                 raise JobFailed(job) from job.error
+        else:
+            job.wait(Phase.STARTING)  # the driver took the submit: state is live
         return job
 
     def close(self) -> None:
         """Stop every job of this environment; return when all are terminal.
 
-        Idempotent. Leaves no lifecycle thread running except abandoned ones,
-        which each job lists in `job.abandoned`.
+        Idempotent, and safe from any thread: a `submit` racing with it either
+        is refused or its job is stopped too. Leaves no lifecycle thread
+        running except abandoned ones, which each job lists in `job.abandoned`.
         """
-        self._closed = True
-        for job in self.jobs:
+        with self._lock:
+            self._closed = True
+            jobs = list(self.jobs)
+        for job in jobs:
             job._close(StopOrigin.CLOSE)
 
     # -- Helpers -------------------------------------------------------------------

@@ -25,9 +25,13 @@ _log = get_logger()
 class TransitionRecord(BaseModel):
     """One transition of one component (or of the dispatcher).
 
-    A record whose `noop` is true changed nothing: it notes an event that
-    arrived when it could have no effect (a second stop, a report from a thread
-    already abandoned); its `source` and `dest` are equal.
+    A record whose `noop` is true took no row of its machine, so its `source`
+    and `dest` are equal. Most note an event that could have no effect (a
+    second stop, a report from a thread already abandoned). Two note a request
+    where it arrived, whose effects show in later records: a stop asked while
+    the tasks already drain (it arms the drain deadline and makes the outcome
+    CANCELLED), and the dispatcher's `force_stop` (the tasks' own `force_stop`
+    transitions follow it). The `detail` says which.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

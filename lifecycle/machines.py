@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from transitions import EventData, Machine
+from transitions import EventData, Machine, State
 
 from lifecycle.phases import TABLES, Guard, Kind, Phase, Row
 
@@ -32,6 +32,29 @@ class _GuardCondition:
         return bool(self.guard.holds(event.model))
 
 
+class _QuietState(State):
+    """A state whose entry and exit log nothing.
+
+    transitions logs two INFO lines per transition ("Finished processing
+    state ... callbacks"), which an application logging at INFO would see for
+    every component of every job. lifecycle records and logs each transition
+    itself, at debug level, so these states run their callbacks (there are
+    none) without logging.
+    """
+
+    def enter(self, event_data: EventData) -> None:
+        event_data.machine.callbacks(self.on_enter, event_data)
+
+    def exit(self, event_data: EventData) -> None:
+        event_data.machine.callbacks(self.on_exit, event_data)
+
+
+class _Machine(Machine):
+    """A `transitions.Machine` whose states are `_QuietState`s."""
+
+    state_cls = _QuietState
+
+
 def build_machine(table: tuple[Row, ...], name: str = "") -> Machine:
     """Build a model-less `transitions.Machine` from one table.
 
@@ -43,7 +66,7 @@ def build_machine(table: tuple[Row, ...], name: str = "") -> Machine:
         A machine over `Phase` with no models, no automatic `to_*` events and
         one transition per row; guards become conditions.
     """
-    machine = Machine(
+    machine = _Machine(
         model=None,
         states=Phase,
         initial=Phase.CREATED,

@@ -149,6 +149,20 @@ class Stream:
         return Stream(self._pipeline, (self._pipeline.add(node),))
 
 
+class _Idle:
+    """The type of `IDLE`; there is one instance."""
+
+    def __repr__(self) -> str:
+        return "lifecycle.IDLE"
+
+
+#: Yield this from a source's iterable to emit nothing this time. A source
+#: sees a stop only between items, so an endless source that waits for input
+#: (a queue, a socket) should wait with a timeout and yield `IDLE` when none
+#: came; `job.stop()` then ends it gracefully instead of abandoning its thread.
+IDLE: Any = _Idle()
+
+
 def source(pipeline: Pipeline, items: Iterable[Any]) -> Stream:
     """A stream of `items`, read by one source task; see `from_batch`."""
     if isinstance(items, str | bytes) or not hasattr(items, "__iter__"):

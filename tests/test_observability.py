@@ -94,3 +94,22 @@ def test_a_corrupt_history_line_is_refused(tmp_path) -> None:
     path.write_text('{"seq": 1, "event": "start"}\n')
     with pytest.raises(ValueError, match="validation error"):
         load_jsonl(path)
+
+
+def test_an_application_logging_at_info_sees_no_line_per_transition() -> None:
+    """With the root logger at INFO, a job logs nothing (transitions included)."""
+    code = textwrap.dedent(
+        """
+        import logging
+        logging.basicConfig(level=logging.INFO)
+        from lifecycle import LocalEnvironment
+        with LocalEnvironment("info") as env:
+            env.from_batch(range(3)).sink(lambda item: None)
+            env.submit()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""

@@ -94,3 +94,39 @@ def test_cleanup_runs_on_the_task_thread_and_tasks_without_one_are_cleaned() -> 
     assert all(view.state is Phase.CLEANED for view in job.tasks.values())
     assert len(seen["cleanup"]) == 2
     assert sorted(seen["cleanup"]) == sorted(seen["setup"])
+
+
+def test_an_abandoned_task_does_no_more_work_and_leaves_its_input_open() -> None:
+    """Abandoned mid-item: the item ends, no other is taken, siblings still can."""
+    from lifecycle.runtime.channel import Channel
+    from lifecycle.runtime.services import ServiceDirectory
+    from lifecycle.runtime.tasks import TaskRunner
+    from lifecycle.stream import Node
+
+    holding, release = threading.Event(), threading.Event()
+    done: list[int] = []
+
+    def hold(item: int) -> int:
+        holding.set()
+        release.wait(WAIT)
+        done.append(item)
+        return item
+
+    inputs = Channel(8, producers=1, consumers=2)
+    for item in range(3):
+        inputs.put(item)
+    reports: list[object] = []
+    directory = ServiceDirectory("abandon", lambda name: Phase.RUNNING, 1.0)
+    node = Node("map", "map:hold", hold, parallelism=2)
+    runner = TaskRunner(
+        "map:hold[0]", node, inputs, [], "abandon", reports.append, directory
+    )
+    runner.start()
+    assert holding.wait(WAIT)
+    runner.abandon()
+    release.set()
+    runner.thread.join(WAIT)
+    assert not runner.thread.is_alive()
+    assert done == [0]
+    assert inputs.get() == 2  # the dropped item 1 was taken; the rest is there
+    assert not [r for r in reports if type(r).__name__ == "InputEnded"]

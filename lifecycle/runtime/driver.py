@@ -70,7 +70,7 @@ class Driver:
         self._published = 0
         #: The error that stopped the driver, if the kernel ever raised one
         #: other than `InvalidTransition` (a bug in lifecycle).
-        self.failure: Exception | None = None
+        self.failure: BaseException | None = None
 
     def start(self, first: ev.Event) -> None:
         """Start the thread with `first` (the `Submit`) as its first event."""
@@ -101,7 +101,7 @@ class Driver:
             )
         if self.failure is not None:
             raise LifecycleError(
-                f"job {self.kernel.job!r} stopped: lifecycle's kernel failed on "
+                f"job {self.kernel.job!r} stopped: lifecycle's driver failed on "
                 f"an event ({self.failure!r}). This is a bug in lifecycle; "
                 f"please report it with the job's history."
             ) from self.failure
@@ -110,10 +110,25 @@ class Driver:
     # -- The driver's thread -----------------------------------------------------
 
     def _run(self) -> None:
-        while not self.kernel.state.terminal and self.failure is None:
-            self._apply(self._next_event())
-        if self.on_terminal is not None:
-            self.on_terminal()
+        try:
+            while not self.kernel.state.terminal and self.failure is None:
+                self._apply(self._next_event())
+        except BaseException as error:
+            _log.exception("driver failed", job=self.kernel.job)
+            self._fail(error)
+        finally:
+            if self.on_terminal is not None:
+                self.on_terminal()
+
+    def _fail(self, error: BaseException) -> None:
+        """Stop on a bug in lifecycle and wake every waiter with the error.
+
+        The kernel's state can no longer be trusted, so nothing more is
+        applied; waiters raise `LifecycleError` instead of hanging.
+        """
+        with self._changed:
+            self.failure = error
+            self._changed.notify_all()
 
     def _next_event(self) -> ev.Event:
         """The next event: a report already queued, else the first deadline due.
@@ -146,20 +161,21 @@ class Driver:
             _log.error("refused event", job=self.kernel.job, error=str(error))
             return
         except Exception as error:
-            # A bug in lifecycle: the kernel's state can no longer be trusted.
-            # Stop here and wake every waiter with the error, so none hangs.
             _log.exception("kernel failed on an event", job=self.kernel.job)
-            with self._changed:
-                self.failure = error
-                self._changed.notify_all()
+            self._fail(error)
             return
         for command in commands:
             try:
                 self._execute(command)
             except Exception:
                 _log.exception("command failed", job=self.kernel.job, command=command)
-        self._flush()
         self._publish()
+        try:
+            self._flush()
+        except Exception:
+            # The runners not started miss their start deadline and are
+            # abandoned, so the job still ends.
+            _log.exception("could not start threads", job=self.kernel.job)
 
     def _publish(self) -> None:
         entered = self.kernel.entered

@@ -81,18 +81,32 @@ class ThreadStarter:
             self._pending.extend(batch)
             more = self._helpers - self._running
             self._running += more
-        for _ in range(more):
-            helper = threading.Thread(
-                target=self._start_pending, name=f"{self._name}:starter", daemon=True
-            )
-            self.threads.append(helper)
-            helper.start()
+        for hired in range(more):
+            if not self._hire_helper():
+                # No thread to be had for a helper: start the rest here.
+                with self._lock:
+                    self._running -= more - hired
+                self._start_pending(helper=False)
+                return
 
-    def _start_pending(self) -> None:
+    def _hire_helper(self) -> bool:
+        """Start one helper thread; False if the system has none to give."""
+        helper = threading.Thread(
+            target=self._start_pending, name=f"{self._name}:starter", daemon=True
+        )
+        try:
+            helper.start()
+        except RuntimeError:  # "can't start new thread"
+            return False
+        self.threads.append(helper)
+        return True
+
+    def _start_pending(self, helper: bool = True) -> None:
+        """Start pending runners until none is left (as a helper, then leave)."""
         while True:
             with self._lock:
                 if not self._pending:
-                    self._running -= 1
+                    self._running -= helper
                     return
                 runner = self._pending.popleft()
             self._start(runner)

@@ -29,7 +29,7 @@ from lifecycle import events as ev
 from lifecycle.runtime.channel import END, Channel, ChannelClosed
 from lifecycle.runtime.services import Report, ServiceDirectory, clean_up
 from lifecycle.service import Function, bind_thread, call_hook
-from lifecycle.stream import Node
+from lifecycle.stream import IDLE, Node
 
 _CLEANUP = object()
 _ABANDONED = object()
@@ -105,9 +105,15 @@ class TaskRunner:
         )
 
     def abandon(self) -> None:
-        """Give up on the thread: end its channels for it; if it comes back, it
-        only releases what its setup acquired."""
+        """Give up on the thread: end its channels for it.
+
+        If the thread comes back, it does no more work (even if it got past
+        its setup just as its deadline ran out) and only releases what its
+        setup acquired. The shared input channel stays open for the node's
+        other instances.
+        """
         self.abandoned = True
+        self._forced = self._stop_asked = True
         self.thread.name += " (abandoned)"
         self._release_channels()
         self._commands.put(_ABANDONED)
@@ -172,12 +178,16 @@ class TaskRunner:
                 item = next(items)
             except StopIteration:
                 return "input exhausted"
-            emit(item)
+            if item is not IDLE:
+                emit(item)
         return "stop asked"
 
     def _consume(self, inputs: Channel) -> str:
         get, process = inputs.get, self._process
         while (item := get()) is not END:
+            if self._forced:  # abandoned: the node's channel may still be open
+                self._dropped += 1
+                break
             process(item)
         return "end of input from every upstream"
 

@@ -282,3 +282,85 @@ def test_waiting_for_the_end_from_inside_the_job_is_refused() -> None:
     assert seen["running"] in (Phase.RUNNING, Phase.STOPPING)
     assert "would never return" in str(seen["None"])
     assert "call job.stop() instead" in str(seen["Phase.CLEANED"])
+
+
+def test_a_close_racing_a_submit_leaves_no_job_running() -> None:
+    """close() on another thread either refuses the submit or stops its job."""
+    import itertools
+
+    from lifecycle import ConfigError
+
+    env = LocalEnvironment("close-race", check=True)
+    env.from_batch(itertools.count()).map(abs, parallelism=200).sink(lambda item: None)
+    outcome: dict[str, object] = {}
+    submitting = threading.Event()
+
+    def submit() -> None:
+        submitting.set()
+        try:
+            outcome["job"] = env.submit(autostop=False)
+        except ConfigError as refused:
+            outcome["refused"] = refused
+
+    submitter = threading.Thread(target=submit, name="test:submitter")
+    submitter.start()
+    assert submitting.wait(BOUND)
+    bounded(env.close)
+    submitter.join(BOUND)
+    assert not submitter.is_alive()
+    if "job" in outcome:
+        job = outcome["job"]
+        assert job.state.terminal and job.outcome is Outcome.CANCELLED
+    else:
+        assert "closed" in str(outcome["refused"])
+
+
+def test_a_non_blocking_submit_returns_a_job_that_has_left_created() -> None:
+    """submit(autostop=False) returns once the job is submitted: not CREATED."""
+    with LocalEnvironment("live-state", check=True) as env:
+        env.from_batch(range(3)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        assert job.state is not Phase.CREATED
+        job.stop(timeout=1)
+
+
+def test_a_source_waiting_for_input_yields_idle_and_stops_cleanly() -> None:
+    """A queue-fed source that yields IDLE on a timeout ends on job.stop()."""
+    import queue
+
+    from lifecycle import IDLE
+
+    inbox: queue.Queue[int] = queue.Queue()
+
+    def listen():
+        while True:
+            try:
+                yield inbox.get(timeout=0.05)
+            except queue.Empty:
+                yield IDLE
+
+    out: list[int] = []
+    with LocalEnvironment("idle", check=True, stop_timeout=SHORT) as env:
+        env.from_batch(listen()).sink(out.append)
+        job = env.submit(autostop=False)
+        for item in range(5):
+            inbox.put(item)
+        assert bounded(job.stop, timeout=LONG) is Phase.CLEANED
+    assert job.outcome is Outcome.CANCELLED and job.abandoned == []
+    assert out == list(range(5))
+
+
+def test_a_source_blocked_inside_next_is_abandoned_at_its_deadline() -> None:
+    """A source that waits forever in next() cannot see a stop: it is abandoned."""
+    import queue
+
+    blocked: queue.Queue[int] = queue.Queue()
+    with LocalEnvironment("blocked", check=True, stop_timeout=SHORT) as env:
+        env.from_batch(iter(blocked.get, None)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        assert bounded(job.stop, timeout=SHORT) is Phase.FAILED
+        assert job.tasks["source"].state is Phase.FAILED
+        assert job.tasks["sink:lambda"].state is Phase.CLEANED
+        assert isinstance(job.error, TimeoutError)
+        assert job.abandoned == ["lifecycle:blocked:task:source (abandoned)"]
+        blocked.put(None)  # let the abandoned thread end
