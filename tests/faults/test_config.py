@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle import ConfigError, LocalEnvironment, Outcome, Phase
+from lifecycle import ConfigError, Function, LocalEnvironment, Outcome, Phase
 from tests.faults.components import FaultyService
 from tests.recording import Journal
 
@@ -190,3 +190,24 @@ def test_wait_and_stop_refuse_wrong_arguments() -> None:
             error = refused(lambda timeout=timeout: job.stop(timeout=timeout))
             assert error.field == "timeout" and "job-args" in str(error)
         assert job.stop() is Phase.CLEANED
+
+
+def test_extra_arguments_with_a_plain_class_are_refused() -> None:
+    """map(int, 16) is refused: int is applied to each item, not built."""
+    env = LocalEnvironment("plain-class")
+    error = refused(lambda: env.from_batch(["a"]).map(int, 16))
+    assert error.component == "map:int"
+    assert "functools.partial" in str(error)
+
+
+def test_a_function_subclass_without_execute_is_refused_when_added() -> None:
+    """A Function subclass that forgot execute() is refused before any item."""
+
+    class Forgetful(Function):
+        def setup(self) -> None:
+            pass
+
+    env = LocalEnvironment("no-execute")
+    error = refused(lambda: env.from_batch([]).map(Forgetful))
+    assert error.component == "map:Forgetful"
+    assert "define execute(item)" in str(error)
