@@ -49,6 +49,7 @@ def service(name: str, *, timeout: float | None = None) -> ServiceProxy:
     Raises:
         UnknownService: no service has that name (the message lists those that do).
         LifecycleError: called outside a job's task or service.
+        ConfigError: `timeout` is not None nor a finite number >= 0.
     """
     return current_services().proxy(name, timeout)
 
@@ -72,6 +73,7 @@ class _ServiceUser:
 
         Raises:
             UnknownService: no service has that name.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         return current_services().proxy(name, timeout)
 
@@ -89,6 +91,7 @@ class _ServiceUser:
             UnknownService: no service has that name.
             ServiceUnavailable: the service is not RUNNING.
             TimeoutError: the call took longer than `timeout`.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         return current_services().call(name, method, args, kwargs, timeout)
 

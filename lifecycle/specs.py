@@ -9,16 +9,25 @@ pydantic model, so a wrong type or value is refused at `register_service` or
 from __future__ import annotations
 
 import graphlib
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lifecycle.errors import ConfigError
 
 #: A deadline in seconds: positive and finite.
 Timeout = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: The `timeout=` of a call (wait, stop, a service call): seconds, finite,
+#: non-negative (0 does not wait), and no longer than threading can wait.
+CallTimeout = Annotated[
+    float, Field(ge=0, le=threading.TIMEOUT_MAX, allow_inf_nan=False)
+]
+_CALL_TIMEOUT: TypeAdapter[float] = TypeAdapter(
+    CallTimeout, config=ConfigDict(strict=True)
+)
 
 DEFAULT_START_TIMEOUT = 30.0
 DEFAULT_STOP_TIMEOUT = 10.0
@@ -87,6 +96,35 @@ def validated(model: type[SpecT], what: str, **fields: Any) -> SpecT:
             f"{what}: {field}: {first['msg']} (got {given!r}); fix that argument.",
             component=what,
             field=field,
+        ) from None
+
+
+def checked_timeout(value: Any, call: str, none_means: str) -> float | None:
+    """The one check of every call's `timeout=`: seconds, or None.
+
+    Args:
+        value: what the caller passed.
+        call: the call with its other arguments, as the message names it
+            (e.g. "job 'etl': wait()").
+        none_means: what None stands for in that call (e.g. "no limit").
+
+    Returns:
+        `value` as a float, or None.
+
+    Raises:
+        ConfigError: `value` is not None nor a finite number >= 0 (a bool or
+            a string is not a number); the field is "timeout".
+    """
+    if value is None:
+        return None
+    try:
+        return _CALL_TIMEOUT.validate_python(value)
+    except ValidationError as error:
+        problem = error.errors()[0]["msg"].lower()
+        raise ConfigError(
+            f"{call} got timeout={value!r} ({problem}); pass a number of seconds "
+            f"(finite, >= 0), or None for {none_means}.",
+            field="timeout",
         ) from None
 
 

@@ -25,6 +25,7 @@ from lifecycle import events as ev
 from lifecycle.errors import ServiceUnavailable, UnknownService
 from lifecycle.phases import Phase
 from lifecycle.service import bind_thread, call_hook
+from lifecycle.specs import checked_timeout
 
 Report = Callable[[ev.Event], None]
 
@@ -208,12 +209,15 @@ class ServiceDirectory:
         self._phase_of = phase_of
 
     def proxy(self, name: str, timeout: float | None = None) -> ServiceProxy:
-        """A proxy to service `name`.
+        """A proxy to service `name`; each call waits at most `timeout`.
 
         Raises:
             UnknownService: no service of this job has that name.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         self._runner(name)
+        if timeout is not None:
+            timeout = self._checked(timeout, f"service({name!r})")
         return ServiceProxy(self, name, timeout)
 
     def call(
@@ -231,7 +235,21 @@ class ServiceDirectory:
             ServiceUnavailable: the service is not RUNNING.
             AttributeError: the service has no such public method.
             TimeoutError: no answer within `timeout` (or the default).
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
+        if timeout is not None:
+            timeout = self._checked(timeout, f"call_service({name!r})")
+        return self.send(name, method, args, kwargs, timeout)
+
+    def send(
+        self,
+        name: str,
+        method: str | None,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        timeout: float | None,
+    ) -> Any:
+        """`call` with a `timeout` already checked, as proxies send calls."""
         runner = self._runner(name)
         if threading.current_thread() is runner.thread:
             return _direct(runner.instance, method, args, kwargs)
@@ -248,6 +266,10 @@ class ServiceDirectory:
                 f"within {limit:g} s; pass a larger timeout or check the service."
             )
         return call.future.result()
+
+    def _checked(self, timeout: Any, call: str) -> float | None:
+        none_means = f"the environment's call_timeout ({self.call_timeout:g} s)"
+        return checked_timeout(timeout, f"job {self.job!r}: {call}", none_means)
 
     def _runner(self, name: str) -> ServiceRunner:
         try:
@@ -299,13 +321,13 @@ class ServiceProxy:
             raise AttributeError(method)
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._directory.call(self._name, method, args, kwargs, self._timeout)
+            return self._directory.send(self._name, method, args, kwargs, self._timeout)
 
         call.__name__ = method
         return call
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._directory.call(self._name, None, args, kwargs, self._timeout)
+        return self._directory.send(self._name, None, args, kwargs, self._timeout)
 
     def __repr__(self) -> str:
         return f"<ServiceProxy {self._name!r} of job {self._directory.job!r}>"

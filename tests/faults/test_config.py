@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from lifecycle import ConfigError, Function, LocalEnvironment, Outcome, Phase
+import lifecycle
+from lifecycle import (
+    ConfigError,
+    Function,
+    JobFailed,
+    LocalEnvironment,
+    Outcome,
+    Phase,
+)
 from tests.faults.components import FaultyService
 from tests.recording import Journal
 
@@ -211,3 +219,64 @@ def test_a_function_subclass_without_execute_is_refused_when_added() -> None:
     error = refused(lambda: env.from_batch([]).map(Forgetful))
     assert error.component == "map:Forgetful"
     assert "define execute(item)" in str(error)
+
+
+#: Timeouts that are not a finite number of seconds >= 0 within threading's range.
+BAD_TIMEOUTS = ["1", -1, -0.5, float("inf"), float("nan"), True, 1e300, [1]]
+
+
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS)
+def test_a_wrong_timeout_from_outside_the_job_is_a_config_error(timeout: Any) -> None:
+    """wait, stop and service refuse the value, naming the call; the job goes on."""
+    journal = Journal()
+    with LocalEnvironment("timeouts", check=True) as env:
+        env.register_service("index", FaultyService, "index", journal)
+        env.from_batch(range(3)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        assert job.wait(Phase.STOPPED, timeout=10) is Phase.STOPPED
+        attempts = {
+            "wait()": lambda: job.wait(timeout=timeout),
+            "stop()": lambda: job.stop(timeout=timeout),
+            "service('index')": lambda: job.service("index", timeout=timeout),
+        }
+        for call, attempt in attempts.items():
+            error = refused(attempt)
+            assert error.field == "timeout"
+            assert call in str(error) and f"timeout={timeout!r}" in str(error)
+            assert "pass a number of seconds" in str(error)
+        assert job.service("index", timeout=5).echo(1) == 1
+        assert job.stop(timeout=0) is Phase.CLEANED
+    assert job.outcome is Outcome.SUCCEEDED
+
+
+class CallsWithTimeout(Function):
+    """Calls service 'index' from a task with the timeout it was built with."""
+
+    def __init__(self, how: str, timeout: Any) -> None:
+        self.how, self.timeout = how, timeout
+
+    def execute(self, item: int) -> int:
+        if self.how == "call_service":
+            return self.call_service("index", item, method="echo", timeout=self.timeout)
+        if self.how == "self.service":
+            return self.service("index", timeout=self.timeout).echo(item)
+        return lifecycle.service("index", timeout=self.timeout).echo(item)
+
+
+@pytest.mark.parametrize("how", ["call_service", "self.service", "lifecycle.service"])
+@pytest.mark.parametrize("timeout", ["1", -1, float("inf")])
+def test_a_wrong_timeout_inside_a_task_fails_the_job_with_a_config_error(
+    how: str, timeout: Any
+) -> None:
+    """A task's service call with a bad timeout fails at once, naming the call."""
+    journal = Journal()
+    env = LocalEnvironment("task-timeouts", check=True)
+    env.register_service("index", FaultyService, "index", journal)
+    env.from_batch(range(3)).map(CallsWithTimeout, how, timeout).sink(print)
+    with pytest.raises(JobFailed) as caught:
+        env.submit()
+    env.close()
+    error = caught.value.job.error
+    assert isinstance(error, ConfigError) and error.field == "timeout"
+    call = "call_service" if how == "call_service" else "service"
+    assert f"{call}('index') got timeout={timeout!r}" in str(error)
