@@ -89,6 +89,9 @@ class _ServiceUser:
 
         Raises:
             UnknownService: no service has that name.
+            AttributeError: `method` is not a public method of the service, or
+                is a hook (`setup`, `start`, `stop`, `cleanup`), `service` or
+                `call_service`, which no caller may run.
             ServiceUnavailable: the service is not RUNNING.
             TimeoutError: the call took longer than `timeout`.
             ConfigError: `timeout` is not None nor a finite number >= 0.
@@ -123,7 +126,8 @@ class Service(_ServiceUser):
     thread of its own, one call at a time. Its hooks run in this order:
     `setup()` then `start()` when the job starts; `stop()` then `cleanup()`
     when every task (and every service that depends on it) has stopped.
-    Any public method can be called through a proxy.
+    Any public method can be called through a proxy, except the hooks and
+    `service` and `call_service`: lifecycle runs the hooks itself.
     """
 
     def setup(self) -> None:

@@ -29,6 +29,13 @@ from lifecycle.specs import checked_timeout
 
 Report = Callable[[ev.Event], None]
 
+#: Names no proxy or `call_service` may call: the hooks, which lifecycle runs
+#: itself exactly once each, and the base classes' helpers for reaching
+#: other services, which belong to the service's own code.
+RESERVED_METHODS = frozenset(
+    ("setup", "start", "stop", "cleanup", "service", "call_service")
+)
+
 
 @dataclass(frozen=True)
 class ServiceDefinition:
@@ -251,6 +258,7 @@ class ServiceDirectory:
     ) -> Any:
         """`call` with a `timeout` already checked, as proxies send calls."""
         runner = self._runner(name)
+        _refuse_reserved(name, method)
         if threading.current_thread() is runner.thread:
             return _direct(runner.instance, method, args, kwargs)
         if runner.instance is not None:
@@ -285,6 +293,16 @@ def _direct(
     return target(*args, **kwargs)
 
 
+def _refuse_reserved(name: str, method: str | None) -> None:
+    if method in RESERVED_METHODS:
+        raise AttributeError(
+            f"service {name!r}: {method}() cannot be called through a proxy or "
+            f"call_service: lifecycle runs the hooks setup, start, stop and "
+            f"cleanup itself, once each, and service() and call_service() "
+            f"belong to the service's own code; call its other public methods."
+        )
+
+
 def _check_method(name: str, instance: Any, method: str | None) -> None:
     if method is None:
         if not callable(instance):
@@ -304,7 +322,9 @@ class ServiceProxy:
     """Calls a service's methods on its thread: `proxy.search(query, k=3)`.
 
     Each call waits at most the proxy's timeout and raises `TimeoutError` when
-    it overruns, `ServiceUnavailable` when the service is not RUNNING.
+    it overruns, `ServiceUnavailable` when the service is not RUNNING. The
+    names in `RESERVED_METHODS` (the hooks, `service`, `call_service`) raise
+    `AttributeError`: lifecycle runs the hooks itself.
     """
 
     __slots__ = ("_directory", "_name", "_timeout")
@@ -319,6 +339,7 @@ class ServiceProxy:
     def __getattr__(self, method: str) -> Callable[..., Any]:
         if method.startswith("_"):
             raise AttributeError(method)
+        _refuse_reserved(self._name, method)
 
         def call(*args: Any, **kwargs: Any) -> Any:
             return self._directory.send(self._name, method, args, kwargs, self._timeout)

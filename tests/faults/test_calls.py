@@ -181,3 +181,49 @@ def test_an_error_inside_a_service_method_reaches_the_caller() -> None:
         assert job.services["index"].state is Phase.RUNNING
         assert bounded(job.stop) is Phase.CLEANED
     assert job.outcome is Outcome.SUCCEEDED and job.error is None
+
+
+RESERVED = ["setup", "start", "stop", "cleanup", "service", "call_service"]
+
+
+@pytest.mark.parametrize("method", RESERVED)
+def test_a_proxy_refuses_the_lifecycle_hooks(method: str) -> None:
+    """job.service('index').cleanup() is refused; cleanup still runs once."""
+    journal = Journal()
+    with LocalEnvironment("proxy-hooks", check=True) as env:
+        env.register_service("index", FaultyService, "index", journal)
+        env.from_batch(range(1)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        bounded(job.wait, Phase.STOPPED)
+        with pytest.raises(AttributeError, match="lifecycle runs") as caught:
+            getattr(job.service("index"), method)()
+        assert f"{method}()" in str(caught.value)
+        assert job.services["index"].state is Phase.RUNNING
+        assert bounded(job.stop) is Phase.CLEANED
+    assert job.outcome is Outcome.SUCCEEDED
+    finish(env, job, journal)
+    assert journal.count("cleanup") == {"index": 1}
+
+
+class CallsHook(Function):
+    def __init__(self, method: str) -> None:
+        self.method = method
+
+    def execute(self, item: int) -> int:
+        return self.call_service("index", method=self.method)
+
+
+@pytest.mark.parametrize("method", RESERVED)
+def test_call_service_refuses_the_lifecycle_hooks(method: str) -> None:
+    """call_service(method='cleanup') fails the task; the hook is not run."""
+    journal = Journal()
+    env = LocalEnvironment("call-hooks", check=True)
+    env.register_service("index", FaultyService, "index", journal)
+    env.from_batch(range(1)).map(CallsHook, method).sink(lambda item: None)
+    with pytest.raises(JobFailed) as caught:
+        bounded(env.submit)
+    job = caught.value.job
+    finish(env, job, journal, first=AttributeError)
+    assert "lifecycle runs" in str(job.error)
+    assert journal.count("cleanup") == {"index": 1}
+    assert journal.count("setup") == {"index": 1}
