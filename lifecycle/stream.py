@@ -113,7 +113,8 @@ class Stream:
         """A stream of the items of this stream and `others`, interleaved.
 
         The next operator has every node of the union as an upstream and stops
-        only after each of them has ended.
+        only after each of them has ended. A node given twice (`a.union(a)`)
+        counts once, so its items arrive once.
         """
         nodes = list(self._nodes)
         for other in others:
@@ -123,7 +124,8 @@ class Stream:
                     "build the whole graph in one environment before submit."
                 )
             nodes.extend(other._nodes)
-        return Stream(self._pipeline, tuple(nodes))
+        # Nodes hash by identity: this keeps each node once, first seen first.
+        return Stream(self._pipeline, tuple(dict.fromkeys(nodes)))
 
     def _add(
         self,

@@ -259,3 +259,15 @@ def test_a_class_with_an_inherited_call_is_built_once_per_instance() -> None:
         env.submit()
     assert sorted(out) == [0, 3, 6, 9]
     assert built == [3, 3]
+
+
+def test_a_stream_united_with_itself_delivers_each_item_once() -> None:
+    """a.union(a) and a.union(b).union(a) name each upstream node once."""
+    out: list[int] = []
+    with LocalEnvironment("self-union", check=True) as env:
+        a = env.from_batch(range(10))
+        b = env.from_batch(range(10, 20))
+        a.union(a).sink(out.append)
+        a.union(b).union(a, b).sink(out.append)
+        env.submit()
+    assert sorted(out) == sorted([*range(10), *range(20)])
