@@ -295,11 +295,15 @@ _live_jobs: set[Job] = set()
 _live_lock = threading.Lock()
 
 
+def live_jobs() -> list[Job]:
+    """The jobs of this process not yet terminal, as a new list, in no order."""
+    with _live_lock:
+        return list(_live_jobs)
+
+
 @atexit.register
 def _stop_live_jobs() -> None:
     """The last net: stop the jobs still running when the interpreter exits."""
-    with _live_lock:
-        jobs = list(_live_jobs)
-    for job in jobs:
+    for job in live_jobs():
         if not job.state.terminal:
             job._close(StopOrigin.EXIT)

@@ -287,4 +287,4 @@ def test_a_job_whose_driver_cannot_start_is_not_left_for_the_exit_net(
         env.submit()
     bounded(env.close)
     assert env.jobs == []
-    assert not [job for job in job_module._live_jobs if job.name == "no-driver"]
+    assert not [job for job in job_module.live_jobs() if job.name == "no-driver"]
