@@ -191,13 +191,27 @@ def start_order(services: Iterable[ServiceSpec]) -> list[str]:
     try:
         return list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:
-        members = " -> ".join(repr(n) for n in error.args[1])
+        cycle = _depends_on_order(error.args[1], list(graph))
+        chain = ", which depends on ".join(repr(name) for name in cycle[1:])
         raise ConfigError(
-            f"services depend on each other in a cycle: {members}; remove one "
-            f"of these depends_on entries.",
-            component=error.args[1][0],
+            f"services depend on each other in a cycle: {cycle[0]!r} depends "
+            f"on {chain}; remove one of these depends_on entries.",
+            component=cycle[0],
             field="depends_on",
         ) from None
+
+
+def _depends_on_order(cycle: list[str], registered: list[str]) -> list[str]:
+    """A cycle as graphlib gives it, each name followed by one it depends on.
+
+    graphlib lists each name before the names that depend on it, first name
+    repeated last; the result reads the other way and starts with the member
+    registered first, repeated last as well.
+    """
+    members = list(reversed(cycle[1:]))
+    first = min(range(len(members)), key=lambda i: registered.index(members[i]))
+    members = members[first:] + members[:first]
+    return [*members, members[0]]
 
 
 def dependents_of(services: Iterable[ServiceSpec]) -> Mapping[str, tuple[str, ...]]:
