@@ -98,6 +98,8 @@ def test_a_call_to_a_service_still_in_setup_is_unavailable() -> None:
     finish(env, job, journal, first=ServiceUnavailable)
 
     assert job.error.phase is Phase.STARTING
+    assert "'slow' of job 'call-starting' is STARTING" in str(job.error)
+    assert "calls it from its setup() must list it in depends_on" in str(job.error)
     assert job.services["impatient"].error is job.error
     assert journal.count("cleanup") == {"slow": 1}
 
@@ -227,3 +229,14 @@ def test_call_service_refuses_the_lifecycle_hooks(method: str) -> None:
     assert "lifecycle runs" in str(job.error)
     assert journal.count("cleanup") == {"index": 1}
     assert journal.count("setup") == {"index": 1}
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_service_unavailable_names_depends_on_only_before_running(
+    phase: Phase,
+) -> None:
+    """The depends_on advice is given for a service not yet started, only."""
+    error = ServiceUnavailable("index", phase, "job")
+    advice = "must list it in depends_on" in str(error)
+    assert advice is (phase in (Phase.CREATED, Phase.STARTING))
+    assert f"service 'index' of job 'job' is {phase.name}" in str(error)
