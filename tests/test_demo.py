@@ -7,7 +7,10 @@ keywords and symbols (about 0.1 s), so these tests use the real thing.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +158,20 @@ def test_symbols_are_search_terms_only_where_they_are_code() -> None:
         "a", "sym_comma", "b", "sym_equal", "b", "sym_comma", "a",
     ]  # fmt: skip
     assert terms("+-----+-----+\n| a   | b   |") == ["a", "b"]
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`lifecycle demo | head -0`: no traceback, exit 128 + SIGPIPE."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lifecycle", "demo", "--limit", "3",
+         "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    child.stdout.close()  # no reader: the command's first write finds the pipe shut
+    try:
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert err.decode() == ""
+    assert child.returncode == 128 + signal.SIGPIPE
