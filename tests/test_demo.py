@@ -7,6 +7,7 @@ keywords and symbols (about 0.1 s), so these tests use the real thing.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -118,10 +119,15 @@ def test_a_service_that_cannot_set_up_fails_the_job_but_cleans_the_rest(
 
     assert run_demo(tmp_path) == 1
 
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert err.count("\n") == 1
     assert "failed" in err and "'memory'" in err and "STARTING" in err
     assert "Traceback" not in err
+    [outputs] = [line for line in out.splitlines() if line.startswith("outputs")]
+    written = r"^outputs +history\.jsonl \(\d+ transitions\), run\.mmd in "
+    assert re.search(written, outputs)
+    assert "answers.jsonl" not in outputs and "memory.db" not in outputs
+    assert not (tmp_path / "answers.jsonl").exists()
     phases = final_phases(tmp_path)
     assert phases["index"] is Phase.CLEANED
     assert phases["dispatcher"] is Phase.CLEANED
