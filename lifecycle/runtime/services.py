@@ -49,6 +49,7 @@ class ServiceDefinition:
 
 @dataclass(frozen=True, slots=True)
 class _Call:
+    service: str
     method: str | None
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any]
@@ -58,7 +59,7 @@ class _Call:
         if not self.future.set_running_or_notify_cancel():
             return  # the caller timed out and withdrew the call
         try:
-            target = instance if self.method is None else getattr(instance, self.method)
+            target = _target(self.service, instance, self.method)
             self.future.set_result(target(*self.args, **self.kwargs))
         except BaseException as error:
             self.future.set_exception(error)
@@ -260,10 +261,8 @@ class ServiceDirectory:
         runner = self._runner(name)
         _refuse_reserved(name, method)
         if threading.current_thread() is runner.thread:
-            return _direct(runner.instance, method, args, kwargs)
-        if runner.instance is not None:
-            _check_method(name, runner.instance, method)
-        call = _Call(method, args, kwargs, Future())
+            return _target(name, runner.instance, method)(*args, **kwargs)
+        call = _Call(name, method, args, kwargs, Future())
         runner.submit(call, self._phase_of(name), self.job)
         limit = self.call_timeout if timeout is None else timeout
         done, _ = wait_for_future((call.future,), timeout=limit)
@@ -286,11 +285,27 @@ class ServiceDirectory:
             raise UnknownService(name, self.runners) from None
 
 
-def _direct(
-    instance: Any, method: str | None, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> Any:
-    target = instance if method is None else getattr(instance, method)
-    return target(*args, **kwargs)
+def _target(name: str, instance: Any, method: str | None) -> Callable[..., Any]:
+    """What a call to `method` of service `name` runs, on the service's thread.
+
+    Raises:
+        AttributeError: `method` is private or missing, or, when None, the
+            service is not callable.
+    """
+    if method is None:
+        if not callable(instance):
+            raise AttributeError(
+                f"service {name!r} ({type(instance).__name__}) is not callable; "
+                f"pass method= to call one of its methods."
+            )
+        return instance
+    found = None if method.startswith("_") else getattr(instance, method, None)
+    if not callable(found):
+        raise AttributeError(
+            f"service {name!r} ({type(instance).__name__}) has no public method "
+            f"{method!r}."
+        )
+    return found
 
 
 def _refuse_reserved(name: str, method: str | None) -> None:
@@ -300,21 +315,6 @@ def _refuse_reserved(name: str, method: str | None) -> None:
             f"call_service: lifecycle runs the hooks setup, start, stop and "
             f"cleanup itself, once each, and service() and call_service() "
             f"belong to the service's own code; call its other public methods."
-        )
-
-
-def _check_method(name: str, instance: Any, method: str | None) -> None:
-    if method is None:
-        if not callable(instance):
-            raise AttributeError(
-                f"service {name!r} ({type(instance).__name__}) is not callable; "
-                f"pass method= to call one of its methods."
-            )
-        return
-    if method.startswith("_") or not callable(getattr(instance, method, None)):
-        raise AttributeError(
-            f"service {name!r} ({type(instance).__name__}) has no public method "
-            f"{method!r}."
         )
 
 

@@ -240,3 +240,32 @@ def test_service_unavailable_names_depends_on_only_before_running(
     advice = "must list it in depends_on" in str(error)
     assert advice is (phase in (Phase.CREATED, Phase.STARTING))
     assert f"service 'index' of job 'job' is {phase.name}" in str(error)
+
+
+class CallsItself(FaultyService):
+    """Calls its own methods through call_service, on its own thread."""
+
+    def _secret(self) -> str:
+        return "private"
+
+    def call_own(self, method: str) -> object:
+        return self.call_service("index", method=method)
+
+
+def test_a_service_calling_itself_gets_the_same_checks_as_any_caller() -> None:
+    """On the service's own thread, private and missing methods are refused too."""
+    journal = Journal()
+    with LocalEnvironment("self-call", check=True) as env:
+        env.register_service("index", CallsItself, "index", journal)
+        env.from_batch(range(1)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        bounded(job.wait, Phase.STOPPED)
+        proxy = job.service("index")
+        for method in ("_secret", "missing"):
+            with pytest.raises(AttributeError, match=f"no public method '{method}'"):
+                proxy.call_own(method)
+        with pytest.raises(AttributeError, match="no public method 'missing'"):
+            proxy.missing()
+        assert proxy.call_own("whose_thread").endswith(":service:index")
+        assert bounded(job.stop) is Phase.CLEANED
+    assert job.outcome is Outcome.SUCCEEDED
