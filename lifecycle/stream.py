@@ -19,8 +19,6 @@ from lifecycle.errors import ConfigError
 from lifecycle.service import Function
 from lifecycle.specs import _Spec, validated
 
-OPERATORS = ("map", "filter", "flatmap", "sink")
-
 
 class OperatorOptions(_Spec):
     """The options every operator takes."""
