@@ -181,3 +181,16 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
         child.kill()
     assert err.decode() == ""
     assert child.returncode == 128 + signal.SIGPIPE
+
+
+def test_main_returns_the_broken_pipe_code_when_a_command_hits_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A BrokenPipeError out of any subcommand becomes exit 141, with no output."""
+
+    def closed_pipe(args: object) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr("lifecycle.demo.command.run", closed_pipe)
+    assert main(["demo"]) == 128 + signal.SIGPIPE
+    assert capsys.readouterr() == ("", "")
