@@ -5,12 +5,18 @@ path)`), one `TransitionRecord` a line. The command reads it, reports the
 first line that cannot be read as a record, or the first record that breaks
 a rule (`lifecycle.trace`), each on one line with its line number.
 
+A trace must record a whole job: one whose dispatcher does not end CLEANED or
+FAILED ends before the job did (a file cut at a line boundary, or a history
+saved while the job ran). `--partial` accepts such a trace, checking the
+records it has.
+
 With `--diagram FILE` it also writes the Mermaid diagram of the run the trace
 records, the same as `job.diagram()` draws.
 
 Exit codes:
-    0: every record is legal.
-    1: a record breaks a rule (an illegal step).
+    0: every record is legal (and, without `--partial`, the job ended).
+    1: a record breaks a rule (an illegal step), or the trace ends before
+       the job did and `--partial` was not given.
     2: the file cannot be read as a trace (missing, empty, not JSON, not a
        record, unknown phase or kind, seq out of order, truncated), or the
        arguments are wrong, or the diagram cannot be written.
@@ -26,10 +32,13 @@ from pydantic import ValidationError
 
 from lifecycle.diagrams import run_diagram
 from lifecycle.history import TransitionRecord
+from lifecycle.phases import Phase
 from lifecycle.trace import HistoryViolation, TraceChecker
 
 EXIT_LEGAL = 0
 EXIT_ILLEGAL = 1
+#: A trace whose dispatcher is not terminal, without `--partial`.
+EXIT_INCOMPLETE = EXIT_ILLEGAL
 EXIT_UNREADABLE = 2
 
 
@@ -123,6 +132,8 @@ def check_trace(
     path: str | Path,
     depends_on: dict[str, tuple[str, ...]],
     diagram: str | Path | None = None,
+    *,
+    partial: bool = False,
 ) -> str:
     """Check the trace at `path`; return a one-line summary of it.
 
@@ -132,10 +143,13 @@ def check_trace(
         diagram: where to write the Mermaid diagram of the run the trace
             records; written before the check, so an illegal trace is drawn
             too.
+        partial: accept a trace whose dispatcher is not terminal.
 
     Raises:
         TraceError: the file cannot be read as a trace.
         TraceViolation: a record breaks a rule; the message names its line.
+        TraceIncomplete: the dispatcher is not terminal and `partial` is
+            false; the message names the last line.
         OSError: the diagram cannot be written.
     """
     records = read_trace(path)
@@ -148,9 +162,13 @@ def check_trace(
             checker.feed(record)
         except HistoryViolation as error:
             raise TraceViolation(path, number, error) from None
+    last = checker.dispatcher
+    if not last.terminal and not partial:
+        raise TraceIncomplete(path, records[-1][0], last)
+    early = "" if last.terminal else " (not terminal: the trace stops early)"
     return (
         f"{path}: {len(records)} records of job {checker.job!r}, all legal; "
-        f"the dispatcher ends {checker.dispatcher.name}"
+        f"the dispatcher ends {last.name}{early}"
     )
 
 
@@ -163,6 +181,20 @@ class TraceViolation(Exception):
         super().__init__(f"{path}:{line}: illegal step: {error}")
 
 
+class TraceIncomplete(Exception):
+    """A trace whose dispatcher is not terminal: it ends before the job did."""
+
+    def __init__(self, path: str | Path, line: int, phase: Phase) -> None:
+        self.line = line
+        self.phase = phase
+        super().__init__(
+            f"{path}:{line}: the trace ends before the job did: the dispatcher's "
+            f"last phase is {phase.name}, not CLEANED or FAILED (a truncated "
+            f"file, or a history saved while the job ran); pass --partial to "
+            f"check a trace that stops early."
+        )
+
+
 # -- The command ---------------------------------------------------------------
 
 
@@ -172,7 +204,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "check-trace",
         help="check a saved job history (JSON Lines) against the rules",
         description=__doc__.split("\n\n")[1],
-        epilog="Exit codes: 0 legal, 1 illegal step, 2 unreadable trace.",
+        epilog="Exit codes: 0 legal, 1 illegal step or a trace that ends before "
+        "the job did, 2 unreadable trace.",
     )
     parser.add_argument("file", help="a trace written by lifecycle.save_jsonl")
     parser.add_argument(
@@ -187,6 +220,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the Mermaid diagram of the recorded run to FILE "
         "(see docs/diagrams.md), even when a step is illegal",
+    )
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="accept a trace that stops before the job ended (a history "
+        "saved while the job ran); by default it is an error, exit 1",
     )
     parser.set_defaults(run=run)
     return parser
@@ -206,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the trace named by `args.file`; print one line; return the exit code."""
     try:
         depends_on = _depends_on(args.depends_on)
-        print(check_trace(args.file, depends_on, args.diagram))
+        print(check_trace(args.file, depends_on, args.diagram, partial=args.partial))
     except OSError as error:
         print(
             f"lifecycle check-trace: cannot write the diagram: {error}", file=sys.stderr
@@ -221,4 +260,7 @@ def run(args: argparse.Namespace) -> int:
     except TraceViolation as error:
         print(f"lifecycle check-trace: {error}", file=sys.stderr)
         return EXIT_ILLEGAL
+    except TraceIncomplete as error:
+        print(f"lifecycle check-trace: {error}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     return EXIT_LEGAL

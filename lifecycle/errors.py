@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from lifecycle.phases import Phase
+
 if TYPE_CHECKING:
     from lifecycle.job import Job
-    from lifecycle.phases import Kind, Phase
+    from lifecycle.phases import Kind
 
 
 class LifecycleError(Exception):
@@ -117,10 +119,19 @@ class ServiceUnavailable(LifecycleError):
     def __init__(self, service: str, phase: Phase, job: str) -> None:
         self.service = service
         self.phase = phase
+        if phase in (Phase.CREATED, Phase.STARTING):
+            advice = (
+                "it has not started yet; a service that calls it from its "
+                "setup() must list it in depends_on, so that it starts first"
+            )
+        else:
+            advice = (
+                "call services only from the job's tasks and services while "
+                "the job runs"
+            )
         super().__init__(
             f"service {service!r} of job {job!r} is {phase.name}, not RUNNING, "
-            f"so it takes no calls; call services only from the job's tasks "
-            f"and services while the job runs."
+            f"so it takes no calls; {advice}."
         )
 
 

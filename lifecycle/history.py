@@ -126,7 +126,7 @@ class History:
         """Every record so far, oldest first, as a new list."""
         with self._lock:
             ready = len(self._models)
-            for row in self._rows[ready : len(self._rows)]:
+            for row in self._rows[ready:]:
                 self._models.append(TransitionRecord(**RawRecord._make(row)._asdict()))
             return list(self._models)
 
@@ -138,7 +138,7 @@ class History:
 
     def raw(self) -> list[RawRecord]:
         """Every record so far as named tuples, for code that reads many."""
-        return [RawRecord._make(row) for row in self._rows[: len(self._rows)]]
+        return [RawRecord._make(row) for row in list(self._rows)]
 
 
 def save_jsonl(records: Iterable[TransitionRecord], path: str | Path) -> Path:

@@ -22,6 +22,7 @@ from lifecycle.history import TransitionRecord
 from lifecycle.phases import Kind, Phase
 from lifecycle.runtime.local import LocalRuntime
 from lifecycle.runtime.services import ServiceProxy
+from lifecycle.specs import checked_timeout
 
 #: How long `env.close()` and the exit handler wait for threads that have
 #: reported their last event to end.
@@ -65,12 +66,6 @@ class ComponentView:
 
     def __repr__(self) -> str:
         return f"<{self.kind.value} {self.name!r} {self.state.name}>"
-
-
-def _seconds(value: object) -> bool:
-    """True for a finite, non-negative number of seconds."""
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    return number and 0 <= value < float("inf")  # type: ignore[operator]
 
 
 def _durations(entered: list[tuple[Phase, float]]) -> dict[Phase, float]:
@@ -166,8 +161,14 @@ class Job:
         Useful while a job without autostop is parked in STOPPED with its
         services still running.
 
+        Args:
+            name: the name the service was registered under.
+            timeout: seconds each call may take; None for the environment's
+                `call_timeout`.
+
         Raises:
             UnknownService: no service of the job has that name.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         return self._runtime.directory.proxy(name, timeout)
 
@@ -194,7 +195,10 @@ class Job:
             KeyboardInterrupt: after tearing the job down within its deadlines.
             LifecycleError: waiting for a terminal phase from one of the
                 job's own tasks or services, which would never return.
+            ConfigError: `phase` is not a Phase, or `timeout` is not None nor
+                a finite number >= 0.
         """
+        timeout = checked_timeout(timeout, f"job {self.name!r}: wait()", "no limit")
         if phase is not None and not isinstance(phase, Phase):
             raise ConfigError(
                 f"job {self.name!r}: wait() takes a lifecycle.Phase, not {phase!r}.",
@@ -226,14 +230,12 @@ class Job:
         the current phase: the job cannot end while that thread waits in it.
 
         Raises:
-            ConfigError: `timeout` is negative or not a number.
+            ConfigError: `timeout` is not None nor a finite number >= 0 (0
+                forces the tasks at once).
         """
-        if timeout is not None and not _seconds(timeout):
-            raise ConfigError(
-                f"job {self.name!r}: stop(timeout={timeout!r}) takes seconds "
-                f"(0 forces at once) or None for the job's stop timeout.",
-                field="timeout",
-            )
+        timeout = checked_timeout(
+            timeout, f"job {self.name!r}: stop()", "the job's stop timeout"
+        )
         self._request_stop(StopReason(StopOrigin.ASKED), timeout)
         if not self._runtime.on_own_thread():
             self._block(lambda: self.state.terminal, None)
@@ -293,11 +295,15 @@ _live_jobs: set[Job] = set()
 _live_lock = threading.Lock()
 
 
+def live_jobs() -> list[Job]:
+    """The jobs of this process not yet terminal, as a new list, in no order."""
+    with _live_lock:
+        return list(_live_jobs)
+
+
 @atexit.register
 def _stop_live_jobs() -> None:
     """The last net: stop the jobs still running when the interpreter exits."""
-    with _live_lock:
-        jobs = list(_live_jobs)
-    for job in jobs:
+    for job in live_jobs():
         if not job.state.terminal:
             job._close(StopOrigin.EXIT)

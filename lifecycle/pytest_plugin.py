@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from lifecycle import job as job_module
 from lifecycle.events import StopOrigin, StopReason
-from lifecycle.job import Job
+from lifecycle.job import Job, live_jobs
 
 #: Seconds given to a job's threads to end after the job is terminal.
 THREAD_GRACE = 5.0
@@ -42,47 +40,36 @@ def lifecycle_threads() -> list[threading.Thread]:
     ]
 
 
-class _Recording(weakref.WeakSet):
-    """The live-job set, which also keeps every job added while a guard is on."""
-
-    def __init__(self, live: Iterable[Job], created: list[Job]) -> None:
-        super().__init__()
-        for job in live:
-            super().add(job)
-        self.created = created
-
-    def add(self, job: Job) -> None:
-        super().add(job)
-        self.created.append(job)
-
-
 class LifecycleGuard:
     """What a test started; `check` lists what it left behind.
 
-    `start` begins recording the jobs submitted (holding them, so that a job
-    the test dropped is still found) and the threads started; `stop` ends it.
+    `start` notes the jobs already live and the lifecycle threads already
+    running; the jobs and threads that appear after are the test's. It only
+    reads `lifecycle.job.live_jobs()`, which holds every job until it is
+    terminal, so a job the test dropped is still found. `stop` ends the
+    guard and lets go of the jobs it noted.
     """
 
     def __init__(self) -> None:
-        self.created: list[Job] = []
         self._threads_before: set[threading.Thread] = set()
-        self._live: weakref.WeakSet[Job] | None = None
+        self._jobs_before: set[Job] = set()
 
     def start(self) -> LifecycleGuard:
         self._threads_before = set(lifecycle_threads())
-        self._live = job_module._live_jobs
-        job_module._live_jobs = _Recording(self._live, self.created)
+        self._jobs_before = set(live_jobs())
         return self
 
     def stop(self) -> None:
-        if self._live is not None:
-            job_module._live_jobs = weakref.WeakSet(job_module._live_jobs)
-            self._live = None
+        self._jobs_before = set()
 
     @property
     def jobs(self) -> list[Job]:
-        """Jobs submitted since `start`."""
-        return list(self.created)
+        """Jobs submitted since `start` that are not terminal yet.
+
+        A job leaves this list when it ends: a terminal job leaves nothing
+        behind but its threads, which `stray_threads` finds.
+        """
+        return [job for job in live_jobs() if job not in self._jobs_before]
 
     def open_jobs(self) -> list[str]:
         """One line per job that is not terminal, naming what still runs."""

@@ -49,6 +49,7 @@ def service(name: str, *, timeout: float | None = None) -> ServiceProxy:
     Raises:
         UnknownService: no service has that name (the message lists those that do).
         LifecycleError: called outside a job's task or service.
+        ConfigError: `timeout` is not None nor a finite number >= 0.
     """
     return current_services().proxy(name, timeout)
 
@@ -72,6 +73,7 @@ class _ServiceUser:
 
         Raises:
             UnknownService: no service has that name.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         return current_services().proxy(name, timeout)
 
@@ -87,8 +89,12 @@ class _ServiceUser:
 
         Raises:
             UnknownService: no service has that name.
+            AttributeError: `method` is not a public method of the service, or
+                is a hook (`setup`, `start`, `stop`, `cleanup`), `service` or
+                `call_service`, which no caller may run.
             ServiceUnavailable: the service is not RUNNING.
             TimeoutError: the call took longer than `timeout`.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         return current_services().call(name, method, args, kwargs, timeout)
 
@@ -120,7 +126,8 @@ class Service(_ServiceUser):
     thread of its own, one call at a time. Its hooks run in this order:
     `setup()` then `start()` when the job starts; `stop()` then `cleanup()`
     when every task (and every service that depends on it) has stopped.
-    Any public method can be called through a proxy.
+    Any public method can be called through a proxy, except the hooks and
+    `service` and `call_service`: lifecycle runs the hooks itself.
     """
 
     def setup(self) -> None:

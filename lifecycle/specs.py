@@ -9,16 +9,25 @@ pydantic model, so a wrong type or value is refused at `register_service` or
 from __future__ import annotations
 
 import graphlib
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lifecycle.errors import ConfigError
 
 #: A deadline in seconds: positive and finite.
 Timeout = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: The `timeout=` of a call (wait, stop, a service call): seconds, finite,
+#: non-negative (0 does not wait), and no longer than threading can wait.
+CallTimeout = Annotated[
+    float, Field(ge=0, le=threading.TIMEOUT_MAX, allow_inf_nan=False)
+]
+_CALL_TIMEOUT: TypeAdapter[float] = TypeAdapter(
+    CallTimeout, config=ConfigDict(strict=True)
+)
 
 DEFAULT_START_TIMEOUT = 30.0
 DEFAULT_STOP_TIMEOUT = 10.0
@@ -90,6 +99,35 @@ def validated(model: type[SpecT], what: str, **fields: Any) -> SpecT:
         ) from None
 
 
+def checked_timeout(value: Any, call: str, none_means: str) -> float | None:
+    """The one check of every call's `timeout=`: seconds, or None.
+
+    Args:
+        value: what the caller passed.
+        call: the call with its other arguments, as the message names it
+            (e.g. "job 'etl': wait()").
+        none_means: what None stands for in that call (e.g. "no limit").
+
+    Returns:
+        `value` as a float, or None.
+
+    Raises:
+        ConfigError: `value` is not None nor a finite number >= 0 (a bool or
+            a string is not a number); the field is "timeout".
+    """
+    if value is None:
+        return None
+    try:
+        return _CALL_TIMEOUT.validate_python(value)
+    except ValidationError as error:
+        problem = error.errors()[0]["msg"].lower()
+        raise ConfigError(
+            f"{call} got timeout={value!r} ({problem}); pass a number of seconds "
+            f"(finite, >= 0), or None for {none_means}.",
+            field="timeout",
+        ) from None
+
+
 def job_spec(
     name: str,
     tasks: Iterable[TaskSpec],
@@ -153,13 +191,27 @@ def start_order(services: Iterable[ServiceSpec]) -> list[str]:
     try:
         return list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:
-        members = " -> ".join(repr(n) for n in error.args[1])
+        cycle = _depends_on_order(error.args[1], list(graph))
+        chain = ", which depends on ".join(repr(name) for name in cycle[1:])
         raise ConfigError(
-            f"services depend on each other in a cycle: {members}; remove one "
-            f"of these depends_on entries.",
-            component=error.args[1][0],
+            f"services depend on each other in a cycle: {cycle[0]!r} depends "
+            f"on {chain}; remove one of these depends_on entries.",
+            component=cycle[0],
             field="depends_on",
         ) from None
+
+
+def _depends_on_order(cycle: list[str], registered: list[str]) -> list[str]:
+    """A cycle as graphlib gives it, each name followed by one it depends on.
+
+    graphlib lists each name before the names that depend on it, first name
+    repeated last; the result reads the other way and starts with the member
+    registered first, repeated last as well.
+    """
+    members = list(reversed(cycle[1:]))
+    first = min(range(len(members)), key=lambda i: registered.index(members[i]))
+    members = members[first:] + members[:first]
+    return [*members, members[0]]
 
 
 def dependents_of(services: Iterable[ServiceSpec]) -> Mapping[str, tuple[str, ...]]:

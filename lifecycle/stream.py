@@ -16,9 +16,8 @@ from typing import Any
 from pydantic import Field
 
 from lifecycle.errors import ConfigError
+from lifecycle.service import Function
 from lifecycle.specs import _Spec, validated
-
-OPERATORS = ("map", "filter", "flatmap", "sink")
 
 
 class OperatorOptions(_Spec):
@@ -39,6 +38,10 @@ class Node:
     parallelism: int = 1
     upstreams: tuple[Node, ...] = ()
     downstreams: list[Node] = field(default_factory=list)
+    #: True if `target` is an operator class: each task instance builds one
+    #: object from `args` and `kwargs` and calls its `execute` (or the object
+    #: itself). False if `target` is applied to each item as it is.
+    builds: bool = False
 
     @property
     def instance_names(self) -> list[str]:
@@ -78,9 +81,10 @@ class Stream:
         """Send each item through `function`; what it returns goes on.
 
         Args:
-            function: a callable `item -> item`, or a class (a `Function`
-                subclass, or any class with `execute` or `__call__`) built
-                once per instance from `args` and `kwargs`.
+            function: a callable `item -> item`, or an operator class (a
+                `Function` subclass, or any class with `execute` or
+                `__call__`) built once per instance from `args` and `kwargs`.
+                Any other class, such as `str`, is called on each item.
             parallelism: how many task instances share the input.
         """
         return self._add("map", function, args, kwargs, parallelism)
@@ -107,7 +111,8 @@ class Stream:
         """A stream of the items of this stream and `others`, interleaved.
 
         The next operator has every node of the union as an upstream and stops
-        only after each of them has ended.
+        only after each of them has ended. A node given twice (`a.union(a)`)
+        counts once, so its items arrive once.
         """
         nodes = list(self._nodes)
         for other in others:
@@ -117,7 +122,8 @@ class Stream:
                     "build the whole graph in one environment before submit."
                 )
             nodes.extend(other._nodes)
-        return Stream(self._pipeline, tuple(nodes))
+        # Nodes hash by identity: this keeps each node once, first seen first.
+        return Stream(self._pipeline, tuple(dict.fromkeys(nodes)))
 
     def _add(
         self,
@@ -142,9 +148,16 @@ class Stream:
                 component=label,
             )
         options = validated(OperatorOptions, label, parallelism=parallelism)
-        _check_target(label, target, args, kwargs)
+        builds = _check_target(label, target, args, kwargs)
         node = Node(
-            op, label, target, args, dict(kwargs), options.parallelism, self._nodes
+            op,
+            label,
+            target,
+            args,
+            dict(kwargs),
+            options.parallelism,
+            self._nodes,
+            builds=builds,
         )
         return Stream(self._pipeline, (self._pipeline.add(node),))
 
@@ -181,11 +194,32 @@ def _label(target: Any) -> str:
     return name.replace("<", "").replace(">", "")
 
 
+def _is_operator_class(target: Any) -> bool:
+    """True if `target` is a class that is built once per task instance.
+
+    That is a `Function` subclass, or a class that defines `execute`, or one
+    that defines `__call__` (somewhere but `object`). Any other class, such
+    as `str` or `int`, is a plain callable applied to each item.
+    """
+    if not inspect.isclass(target):
+        return False
+    if issubclass(target, Function) or hasattr(target, "execute"):
+        return True
+    return any("__call__" in vars(cls) for cls in target.__mro__ if cls is not object)
+
+
 def _check_target(
     label: str, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> None:
-    if inspect.isclass(target):
-        return
+) -> bool:
+    """Refuse a target that cannot work; return True if it is an operator class."""
+    if _is_operator_class(target):
+        if issubclass(target, Function) and target.execute is Function.execute:
+            raise ConfigError(
+                f"{label}: {target.__name__} subclasses lifecycle.Function but "
+                f"does not define execute(item); define it to process each item.",
+                component=label,
+            )
+        return True
     if not callable(target):
         raise ConfigError(
             f"{label}: expected a callable or a class, got {type(target).__name__}.",
@@ -193,15 +227,16 @@ def _check_target(
         )
     if args or kwargs:
         raise ConfigError(
-            f"{label}: extra arguments build a class, but {label.split(':')[1]} is "
-            f"not a class; bind them with functools.partial instead.",
+            f"{label}: extra arguments build an operator class (a Function "
+            f"subclass, or a class with execute or __call__), but "
+            f"{_label(target)} is applied to each item as it is; bind them "
+            f"with functools.partial instead.",
             component=label,
         )
-    from lifecycle.service import Function
-
     if isinstance(target, Function):
         raise ConfigError(
             f"{label}: pass the Function class and its arguments, not an instance, "
             f"so that each parallel instance gets its own object.",
             component=label,
         )
+    return False

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from lifecycle import LocalEnvironment, cli, load_jsonl, save_jsonl
-from lifecycle.check_trace import EXIT_ILLEGAL, EXIT_LEGAL, EXIT_UNREADABLE
+from lifecycle.check_trace import (
+    EXIT_ILLEGAL,
+    EXIT_INCOMPLETE,
+    EXIT_LEGAL,
+    EXIT_UNREADABLE,
+)
 from tests.test_trace import history
 
 
@@ -194,3 +199,24 @@ def test_a_diagram_that_cannot_be_written_gets_one_line(
     assert code == EXIT_UNREADABLE and out == ""
     assert err.startswith("lifecycle check-trace: cannot write the diagram:")
     assert err.count("\n") == 1
+
+
+def test_a_trace_cut_at_a_line_boundary_is_incomplete(trace, check_trace) -> None:
+    """`head -20 history.jsonl`: exit 1, one line naming the last line read."""
+    cut = write(trace, lines_of(trace)[:20])
+    code, out, err = check_trace(str(cut))
+    assert code == EXIT_INCOMPLETE == 1 and out == ""
+    assert err.startswith(f"lifecycle check-trace: {trace}:20: the trace ends ")
+    assert "before the job did" in err and "--partial" in err
+    assert err.count("\n") == 1
+
+
+def test_partial_accepts_a_trace_that_stops_early(trace, check_trace) -> None:
+    """--partial checks the records there are and says the job had not ended."""
+    cut = write(trace.with_name("head.jsonl"), lines_of(trace)[:20])
+    code, out, err = check_trace(str(cut), "--partial")
+    assert code == EXIT_LEGAL and err == ""
+    assert "20 records of job" in out and "all legal" in out
+    assert "not terminal" in out
+    code, out, _ = check_trace(str(trace), "--partial")
+    assert code == EXIT_LEGAL and "ends CLEANED" in out

@@ -7,7 +7,11 @@ keywords and symbols (about 0.1 s), so these tests use the real thing.
 from __future__ import annotations
 
 import json
+import re
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,10 +119,15 @@ def test_a_service_that_cannot_set_up_fails_the_job_but_cleans_the_rest(
 
     assert run_demo(tmp_path) == 1
 
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert err.count("\n") == 1
     assert "failed" in err and "'memory'" in err and "STARTING" in err
     assert "Traceback" not in err
+    [outputs] = [line for line in out.splitlines() if line.startswith("outputs")]
+    written = r"^outputs +history\.jsonl \(\d+ transitions\), run\.mmd in "
+    assert re.search(written, outputs)
+    assert "answers.jsonl" not in outputs and "memory.db" not in outputs
+    assert not (tmp_path / "answers.jsonl").exists()
     phases = final_phases(tmp_path)
     assert phases["index"] is Phase.CLEANED
     assert phases["dispatcher"] is Phase.CLEANED
@@ -155,3 +164,33 @@ def test_symbols_are_search_terms_only_where_they_are_code() -> None:
         "a", "sym_comma", "b", "sym_equal", "b", "sym_comma", "a",
     ]  # fmt: skip
     assert terms("+-----+-----+\n| a   | b   |") == ["a", "b"]
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`lifecycle demo | head -0`: no traceback, exit 128 + SIGPIPE."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lifecycle", "demo", "--limit", "3",
+         "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    child.stdout.close()  # no reader: the command's first write finds the pipe shut
+    try:
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert err.decode() == ""
+    assert child.returncode == 128 + signal.SIGPIPE
+
+
+def test_main_returns_the_broken_pipe_code_when_a_command_hits_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A BrokenPipeError out of any subcommand becomes exit 141, with no output."""
+
+    def closed_pipe(args: object) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr("lifecycle.demo.command.run", closed_pipe)
+    assert main(["demo"]) == 128 + signal.SIGPIPE
+    assert capsys.readouterr() == ("", "")

@@ -221,3 +221,53 @@ def test_a_kernel_bug_wakes_waiters_with_an_error_instead_of_hanging(
         with pytest.raises(LifecycleError, match="bug in lifecycle") as caught:
             env.submit()
     assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+def test_builtin_types_are_applied_to_each_item() -> None:
+    """map(str), filter(bool), flatmap(list), map(int) call the type on each item."""
+    out: list[int] = []
+    with LocalEnvironment("builtins", check=True) as env:
+        (
+            env.from_batch([(1, 2), (), (3,)])
+            .filter(bool)
+            .flatmap(list)
+            .map(str)
+            .map(int)
+            .sink(out.append)
+        )
+        job = env.submit()
+    assert job.outcome is Outcome.SUCCEEDED
+    assert sorted(out) == [1, 2, 3]
+
+
+def test_a_class_with_an_inherited_call_is_built_once_per_instance() -> None:
+    """A class whose base defines __call__ is built from the operator's arguments."""
+    built: list[int] = []
+
+    class Scales:
+        def __call__(self, item: int) -> int:
+            return item * self.factor
+
+    class Triples(Scales):
+        def __init__(self, factor: int) -> None:
+            self.factor = factor
+            built.append(factor)
+
+    out: list[int] = []
+    with LocalEnvironment("inherited-call", check=True) as env:
+        env.from_batch(range(4)).map(Triples, 3, parallelism=2).sink(out.append)
+        env.submit()
+    assert sorted(out) == [0, 3, 6, 9]
+    assert built == [3, 3]
+
+
+def test_a_stream_united_with_itself_delivers_each_item_once() -> None:
+    """a.union(a) and a.union(b).union(a) name each upstream node once."""
+    out: list[int] = []
+    with LocalEnvironment("self-union", check=True) as env:
+        a = env.from_batch(range(10))
+        b = env.from_batch(range(10, 20))
+        a.union(a).sink(out.append)
+        a.union(b).union(a, b).sink(out.append)
+        env.submit()
+    assert sorted(out) == sorted([*range(10), *range(20)])

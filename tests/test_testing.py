@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from transitions import MachineError
 
 from lifecycle import LocalEnvironment, Phase
+from lifecycle import job as job_module
+from lifecycle.job import live_jobs
 from lifecycle.kernel import Kernel
 from lifecycle.machines import trigger
 from lifecycle.phases import Kind, Row
@@ -131,12 +133,14 @@ def test_the_guard_is_quiet_after_a_with_block() -> None:
     with LocalEnvironment("closed", check=True) as env:
         env.from_batch([1]).sink(lambda item: None)
         job = env.submit()
-    assert guard.jobs == [job] and guard.check() == []
+    assert job.state.terminal and guard.jobs == [] and guard.check() == []
     guard.stop()
 
 
 PLUGIN_TESTS = """
 from lifecycle import LocalEnvironment, Phase
+from lifecycle import job as job_module
+from lifecycle.job import live_jobs
 
 
 def leave_parked(name):
@@ -209,3 +213,21 @@ def test_job_events_surface_a_kernel_that_cannot_end(data) -> None:
         patch.setattr(Kernel, "teardown_wanted", property(lambda k: k.must_stop))
         with pytest.raises(HarnessViolation, match="nothing is left to happen"):
             data.draw(job_events(spec, faults=False))
+
+
+def test_the_guard_leaves_the_live_job_set_in_place() -> None:
+    """start and stop read lifecycle.job's set of live jobs; they never replace it."""
+    live = job_module._live_jobs
+    guard = LifecycleGuard().start()
+    env = LocalEnvironment("guarded", check=True)
+    try:
+        env.from_batch([1]).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        assert job_module._live_jobs is live and job in live_jobs()
+        guard.stop()
+        assert job_module._live_jobs is live and type(live) is set
+        assert job in live_jobs()
+    finally:
+        guard.stop()
+        env.close()
+    assert job not in live_jobs()

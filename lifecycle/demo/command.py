@@ -103,13 +103,27 @@ def summary(demo: DemoRun, out: Path) -> str:
             f"{hit_rate(answers, 'related_hit'):.3f} counting a symbol's "
             f"related topics",
             f"wall time  {demo.seconds:.2f} s",
-            f"outputs    {ANSWERS}, {MEMORY}, {HISTORY}, {RUN_DIAGRAM} "
-            f"({len(job.history)} transitions) in {out}",
+            f"outputs    {_outputs(out, len(job.history))}",
             "",
             "time in each phase (ms):",
             phase_table(rows),
         ]
     )
+
+
+def _outputs(out: Path, transitions: int) -> str:
+    """The output files the run wrote, as the summary lists them.
+
+    A failed run may not have written them all (the sink never set up, say),
+    so only the files that exist are named.
+    """
+    names = (ANSWERS, MEMORY, HISTORY, RUN_DIAGRAM)
+    written = [name for name in names if (out / name).is_file()]
+    if not written:
+        return f"none written in {out}"
+    if HISTORY in written:
+        written[written.index(HISTORY)] += f" ({transitions} transitions)"
+    return f"{', '.join(written)} in {out}"
 
 
 def _verdict(demo: DemoRun) -> int:

@@ -25,8 +25,16 @@ from lifecycle import events as ev
 from lifecycle.errors import ServiceUnavailable, UnknownService
 from lifecycle.phases import Phase
 from lifecycle.service import bind_thread, call_hook
+from lifecycle.specs import checked_timeout
 
 Report = Callable[[ev.Event], None]
+
+#: Names no proxy or `call_service` may call: the hooks, which lifecycle runs
+#: itself exactly once each, and the base classes' helpers for reaching
+#: other services, which belong to the service's own code.
+RESERVED_METHODS = frozenset(
+    ("setup", "start", "stop", "cleanup", "service", "call_service")
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class ServiceDefinition:
 
 @dataclass(frozen=True, slots=True)
 class _Call:
+    service: str
     method: str | None
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any]
@@ -50,7 +59,7 @@ class _Call:
         if not self.future.set_running_or_notify_cancel():
             return  # the caller timed out and withdrew the call
         try:
-            target = instance if self.method is None else getattr(instance, self.method)
+            target = _target(self.service, instance, self.method)
             self.future.set_result(target(*self.args, **self.kwargs))
         except BaseException as error:
             self.future.set_exception(error)
@@ -208,12 +217,15 @@ class ServiceDirectory:
         self._phase_of = phase_of
 
     def proxy(self, name: str, timeout: float | None = None) -> ServiceProxy:
-        """A proxy to service `name`.
+        """A proxy to service `name`; each call waits at most `timeout`.
 
         Raises:
             UnknownService: no service of this job has that name.
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
         self._runner(name)
+        if timeout is not None:
+            timeout = self._checked(timeout, f"service({name!r})")
         return ServiceProxy(self, name, timeout)
 
     def call(
@@ -231,13 +243,26 @@ class ServiceDirectory:
             ServiceUnavailable: the service is not RUNNING.
             AttributeError: the service has no such public method.
             TimeoutError: no answer within `timeout` (or the default).
+            ConfigError: `timeout` is not None nor a finite number >= 0.
         """
+        if timeout is not None:
+            timeout = self._checked(timeout, f"call_service({name!r})")
+        return self.send(name, method, args, kwargs, timeout)
+
+    def send(
+        self,
+        name: str,
+        method: str | None,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        timeout: float | None,
+    ) -> Any:
+        """`call` with a `timeout` already checked, as proxies send calls."""
         runner = self._runner(name)
+        _refuse_reserved(name, method)
         if threading.current_thread() is runner.thread:
-            return _direct(runner.instance, method, args, kwargs)
-        if runner.instance is not None:
-            _check_method(name, runner.instance, method)
-        call = _Call(method, args, kwargs, Future())
+            return _target(name, runner.instance, method)(*args, **kwargs)
+        call = _Call(name, method, args, kwargs, Future())
         runner.submit(call, self._phase_of(name), self.job)
         limit = self.call_timeout if timeout is None else timeout
         done, _ = wait_for_future((call.future,), timeout=limit)
@@ -249,6 +274,10 @@ class ServiceDirectory:
             )
         return call.future.result()
 
+    def _checked(self, timeout: Any, call: str) -> float | None:
+        none_means = f"the environment's call_timeout ({self.call_timeout:g} s)"
+        return checked_timeout(timeout, f"job {self.job!r}: {call}", none_means)
+
     def _runner(self, name: str) -> ServiceRunner:
         try:
             return self.runners[name]
@@ -256,25 +285,36 @@ class ServiceDirectory:
             raise UnknownService(name, self.runners) from None
 
 
-def _direct(
-    instance: Any, method: str | None, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-) -> Any:
-    target = instance if method is None else getattr(instance, method)
-    return target(*args, **kwargs)
+def _target(name: str, instance: Any, method: str | None) -> Callable[..., Any]:
+    """What a call to `method` of service `name` runs, on the service's thread.
 
-
-def _check_method(name: str, instance: Any, method: str | None) -> None:
+    Raises:
+        AttributeError: `method` is private or missing, or, when None, the
+            service is not callable.
+    """
     if method is None:
         if not callable(instance):
             raise AttributeError(
                 f"service {name!r} ({type(instance).__name__}) is not callable; "
                 f"pass method= to call one of its methods."
             )
-        return
-    if method.startswith("_") or not callable(getattr(instance, method, None)):
+        return instance
+    found = None if method.startswith("_") else getattr(instance, method, None)
+    if not callable(found):
         raise AttributeError(
             f"service {name!r} ({type(instance).__name__}) has no public method "
             f"{method!r}."
+        )
+    return found
+
+
+def _refuse_reserved(name: str, method: str | None) -> None:
+    if method in RESERVED_METHODS:
+        raise AttributeError(
+            f"service {name!r}: {method}() cannot be called through a proxy or "
+            f"call_service: lifecycle runs the hooks setup, start, stop and "
+            f"cleanup itself, once each, and service() and call_service() "
+            f"belong to the service's own code; call its other public methods."
         )
 
 
@@ -282,7 +322,9 @@ class ServiceProxy:
     """Calls a service's methods on its thread: `proxy.search(query, k=3)`.
 
     Each call waits at most the proxy's timeout and raises `TimeoutError` when
-    it overruns, `ServiceUnavailable` when the service is not RUNNING.
+    it overruns, `ServiceUnavailable` when the service is not RUNNING. The
+    names in `RESERVED_METHODS` (the hooks, `service`, `call_service`) raise
+    `AttributeError`: lifecycle runs the hooks itself.
     """
 
     __slots__ = ("_directory", "_name", "_timeout")
@@ -297,15 +339,16 @@ class ServiceProxy:
     def __getattr__(self, method: str) -> Callable[..., Any]:
         if method.startswith("_"):
             raise AttributeError(method)
+        _refuse_reserved(self._name, method)
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._directory.call(self._name, method, args, kwargs, self._timeout)
+            return self._directory.send(self._name, method, args, kwargs, self._timeout)
 
         call.__name__ = method
         return call
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._directory.call(self._name, None, args, kwargs, self._timeout)
+        return self._directory.send(self._name, None, args, kwargs, self._timeout)
 
     def __repr__(self) -> str:
         return f"<ServiceProxy {self._name!r} of job {self._directory.job!r}>"

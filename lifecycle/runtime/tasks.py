@@ -19,7 +19,6 @@ kernel already moved it to STOPPING.
 
 from __future__ import annotations
 
-import inspect
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -153,7 +152,7 @@ class TaskRunner:
             self._iterator = iter(node.target)
             return
         function = node.target
-        if inspect.isclass(function):
+        if node.builds:
             self.instance = function(*node.args, **node.kwargs)
             function = getattr(self.instance, "execute", self.instance)
         self._process = _PROCESSORS[node.op](function, self._emit)

@@ -1,8 +1,9 @@
 """What every fault case asserts once its job has ended.
 
 `finish` runs the checks in the order a case needs them: the job is terminal
-within a bound, its history chains without gaps, its errors are in order, no
-thread of it is left running but the abandoned ones (which it lists); then the
+within a bound, its history chains without gaps, each error is tied to the
+transition its event caused (in the errors' order), no thread of it is left
+running but the abandoned ones (which it lists); then the
 hangs are released, the abandoned threads come back and end, and cleanup has
 run exactly once for every component whose setup returned.
 """
@@ -61,14 +62,34 @@ def check_history(job: Job) -> None:
 
 
 def check_errors(job: Job, first: type[BaseException] | None) -> None:
-    """The first error is the job's error; the later ones follow it, in order."""
+    """The first error is the job's error; each is tied to the move it caused.
+
+    An error's `cause` is the number of the event that reported it, and that
+    event moved the component out of the error's `phase`: the history must
+    hold that transition, and the errors' transitions come in their order.
+    """
     if first is None:
         assert job.error is None and job.errors == []
         return
     assert isinstance(job.error, first), f"first error {job.error!r}"
     assert job.errors[0] is job.error
-    causes = [failure.cause for failure in job.failures]
-    assert causes == sorted(causes)
+    records = job.history
+    recorded_at = []
+    for failure in job.failures:
+        moves = [
+            record.seq
+            for record in records
+            if record.cause == failure.cause
+            and record.component == failure.component
+            and record.source is failure.phase
+            and not record.noop
+        ]
+        assert moves, (
+            f"{failure.component!r}: no transition out of {failure.phase.name} "
+            f"caused by event {failure.cause} for {failure.error!r}"
+        )
+        recorded_at.append(moves[0])
+    assert recorded_at == sorted(set(recorded_at)), f"out of order: {recorded_at}"
 
 
 def check_raised(raised: JobFailed, job: Job) -> None:

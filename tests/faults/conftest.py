@@ -38,8 +38,7 @@ def no_internal_errors():
 
 
 def _running_jobs() -> set:
-    with job_module._live_lock:
-        return {job for job in job_module._live_jobs if not job.state.terminal}
+    return {job for job in job_module.live_jobs() if not job.state.terminal}
 
 
 @pytest.fixture(autouse=True)

@@ -98,6 +98,8 @@ def test_a_call_to_a_service_still_in_setup_is_unavailable() -> None:
     finish(env, job, journal, first=ServiceUnavailable)
 
     assert job.error.phase is Phase.STARTING
+    assert "'slow' of job 'call-starting' is STARTING" in str(job.error)
+    assert "calls it from its setup() must list it in depends_on" in str(job.error)
     assert job.services["impatient"].error is job.error
     assert journal.count("cleanup") == {"slow": 1}
 
@@ -181,3 +183,89 @@ def test_an_error_inside_a_service_method_reaches_the_caller() -> None:
         assert job.services["index"].state is Phase.RUNNING
         assert bounded(job.stop) is Phase.CLEANED
     assert job.outcome is Outcome.SUCCEEDED and job.error is None
+
+
+RESERVED = ["setup", "start", "stop", "cleanup", "service", "call_service"]
+
+
+@pytest.mark.parametrize("method", RESERVED)
+def test_a_proxy_refuses_the_lifecycle_hooks(method: str) -> None:
+    """job.service('index').cleanup() is refused; cleanup still runs once."""
+    journal = Journal()
+    with LocalEnvironment("proxy-hooks", check=True) as env:
+        env.register_service("index", FaultyService, "index", journal)
+        env.from_batch(range(1)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        bounded(job.wait, Phase.STOPPED)
+        with pytest.raises(AttributeError, match="lifecycle runs") as caught:
+            getattr(job.service("index"), method)()
+        assert f"{method}()" in str(caught.value)
+        assert job.services["index"].state is Phase.RUNNING
+        assert bounded(job.stop) is Phase.CLEANED
+    assert job.outcome is Outcome.SUCCEEDED
+    finish(env, job, journal)
+    assert journal.count("cleanup") == {"index": 1}
+
+
+class CallsHook(Function):
+    def __init__(self, method: str) -> None:
+        self.method = method
+
+    def execute(self, item: int) -> int:
+        return self.call_service("index", method=self.method)
+
+
+@pytest.mark.parametrize("method", RESERVED)
+def test_call_service_refuses_the_lifecycle_hooks(method: str) -> None:
+    """call_service(method='cleanup') fails the task; the hook is not run."""
+    journal = Journal()
+    env = LocalEnvironment("call-hooks", check=True)
+    env.register_service("index", FaultyService, "index", journal)
+    env.from_batch(range(1)).map(CallsHook, method).sink(lambda item: None)
+    with pytest.raises(JobFailed) as caught:
+        bounded(env.submit)
+    job = caught.value.job
+    finish(env, job, journal, first=AttributeError)
+    assert "lifecycle runs" in str(job.error)
+    assert journal.count("cleanup") == {"index": 1}
+    assert journal.count("setup") == {"index": 1}
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_service_unavailable_names_depends_on_only_before_running(
+    phase: Phase,
+) -> None:
+    """The depends_on advice is given for a service not yet started, only."""
+    error = ServiceUnavailable("index", phase, "job")
+    advice = "must list it in depends_on" in str(error)
+    assert advice is (phase in (Phase.CREATED, Phase.STARTING))
+    assert f"service 'index' of job 'job' is {phase.name}" in str(error)
+
+
+class CallsItself(FaultyService):
+    """Calls its own methods through call_service, on its own thread."""
+
+    def _secret(self) -> str:
+        return "private"
+
+    def call_own(self, method: str) -> object:
+        return self.call_service("index", method=method)
+
+
+def test_a_service_calling_itself_gets_the_same_checks_as_any_caller() -> None:
+    """On the service's own thread, private and missing methods are refused too."""
+    journal = Journal()
+    with LocalEnvironment("self-call", check=True) as env:
+        env.register_service("index", CallsItself, "index", journal)
+        env.from_batch(range(1)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        bounded(job.wait, Phase.STOPPED)
+        proxy = job.service("index")
+        for method in ("_secret", "missing"):
+            with pytest.raises(AttributeError, match=f"no public method '{method}'"):
+                proxy.call_own(method)
+        with pytest.raises(AttributeError, match="no public method 'missing'"):
+            proxy.missing()
+        assert proxy.call_own("whose_thread").endswith(":service:index")
+        assert bounded(job.stop) is Phase.CLEANED
+    assert job.outcome is Outcome.SUCCEEDED

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from lifecycle import ConfigError, LocalEnvironment, Outcome, Phase
+import lifecycle
+from lifecycle import (
+    ConfigError,
+    Function,
+    JobFailed,
+    LocalEnvironment,
+    Outcome,
+    Phase,
+)
 from tests.faults.components import FaultyService
 from tests.recording import Journal
 
@@ -59,16 +67,23 @@ def test_an_unknown_dependency_is_refused_at_submit_and_can_be_fixed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("needs", "members"),
+    ("needs", "chain"),
     [
-        ({"a": ["b"], "b": ["c"], "c": ["a"]}, {"'a'", "'b'", "'c'"}),
-        ({"a": ["a"]}, {"'a'"}),
+        (
+            {"a": ["b"], "b": ["c"], "c": ["a"]},
+            "'a' depends on 'b', which depends on 'c', which depends on 'a'",
+        ),
+        (
+            {"z": ["y"], "x": ["z"], "y": ["x"], "w": ["x"]},
+            "'z' depends on 'y', which depends on 'x', which depends on 'z'",
+        ),
+        ({"a": ["a"]}, "'a' depends on 'a'"),
     ],
 )
 def test_a_dependency_cycle_is_refused_at_submit_naming_its_members(
-    needs: dict[str, list[str]], members: set[str]
+    needs: dict[str, list[str]], chain: str
 ) -> None:
-    """The message lists every service of the cycle and says what to remove."""
+    """The message follows the cycle in depends-on order and says what to remove."""
     journal = Journal()
     env = LocalEnvironment("cycle")
     for name, depends_on in needs.items():
@@ -77,7 +92,8 @@ def test_a_dependency_cycle_is_refused_at_submit_naming_its_members(
     error = refused(env.submit)
     assert error.field == "depends_on"
     assert "cycle" in str(error) and "remove one" in str(error)
-    assert all(member in str(error) for member in members)
+    assert chain in str(error)
+    assert error.component == chain[1]
     assert nothing_started(env, journal)
 
 
@@ -190,3 +206,85 @@ def test_wait_and_stop_refuse_wrong_arguments() -> None:
             error = refused(lambda timeout=timeout: job.stop(timeout=timeout))
             assert error.field == "timeout" and "job-args" in str(error)
         assert job.stop() is Phase.CLEANED
+
+
+def test_extra_arguments_with_a_plain_class_are_refused() -> None:
+    """map(int, 16) is refused: int is applied to each item, not built."""
+    env = LocalEnvironment("plain-class")
+    error = refused(lambda: env.from_batch(["a"]).map(int, 16))
+    assert error.component == "map:int"
+    assert "functools.partial" in str(error)
+
+
+def test_a_function_subclass_without_execute_is_refused_when_added() -> None:
+    """A Function subclass that forgot execute() is refused before any item."""
+
+    class Forgetful(Function):
+        def setup(self) -> None:
+            pass
+
+    env = LocalEnvironment("no-execute")
+    error = refused(lambda: env.from_batch([]).map(Forgetful))
+    assert error.component == "map:Forgetful"
+    assert "define execute(item)" in str(error)
+
+
+#: Timeouts that are not a finite number of seconds >= 0 within threading's range.
+BAD_TIMEOUTS = ["1", -1, -0.5, float("inf"), float("nan"), True, 1e300, [1]]
+
+
+@pytest.mark.parametrize("timeout", BAD_TIMEOUTS)
+def test_a_wrong_timeout_from_outside_the_job_is_a_config_error(timeout: Any) -> None:
+    """wait, stop and service refuse the value, naming the call; the job goes on."""
+    journal = Journal()
+    with LocalEnvironment("timeouts", check=True) as env:
+        env.register_service("index", FaultyService, "index", journal)
+        env.from_batch(range(3)).sink(lambda item: None)
+        job = env.submit(autostop=False)
+        assert job.wait(Phase.STOPPED, timeout=10) is Phase.STOPPED
+        attempts = {
+            "wait()": lambda: job.wait(timeout=timeout),
+            "stop()": lambda: job.stop(timeout=timeout),
+            "service('index')": lambda: job.service("index", timeout=timeout),
+        }
+        for call, attempt in attempts.items():
+            error = refused(attempt)
+            assert error.field == "timeout"
+            assert call in str(error) and f"timeout={timeout!r}" in str(error)
+            assert "pass a number of seconds" in str(error)
+        assert job.service("index", timeout=5).echo(1) == 1
+        assert job.stop(timeout=0) is Phase.CLEANED
+    assert job.outcome is Outcome.SUCCEEDED
+
+
+class CallsWithTimeout(Function):
+    """Calls service 'index' from a task with the timeout it was built with."""
+
+    def __init__(self, how: str, timeout: Any) -> None:
+        self.how, self.timeout = how, timeout
+
+    def execute(self, item: int) -> int:
+        if self.how == "call_service":
+            return self.call_service("index", item, method="echo", timeout=self.timeout)
+        if self.how == "self.service":
+            return self.service("index", timeout=self.timeout).echo(item)
+        return lifecycle.service("index", timeout=self.timeout).echo(item)
+
+
+@pytest.mark.parametrize("how", ["call_service", "self.service", "lifecycle.service"])
+@pytest.mark.parametrize("timeout", ["1", -1, float("inf")])
+def test_a_wrong_timeout_inside_a_task_fails_the_job_with_a_config_error(
+    how: str, timeout: Any
+) -> None:
+    """A task's service call with a bad timeout fails at once, naming the call."""
+    journal = Journal()
+    env = LocalEnvironment("task-timeouts", check=True)
+    env.register_service("index", FaultyService, "index", journal)
+    env.from_batch(range(3)).map(CallsWithTimeout, how, timeout).sink(print)
+    with pytest.raises(JobFailed) as caught:
+        env.submit()
+    env.close()
+    error = caught.value.job.error
+    assert isinstance(error, ConfigError) and error.field == "timeout"
+    call = "call_service" if how == "call_service" else "service"
+    assert f"{call}('index') got timeout={timeout!r}" in str(error)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
 
 from lifecycle import Function, JobFailed, LocalEnvironment, Outcome, Phase
-from tests.faults.checks import bounded, check_raised, finish
+from tests.faults.checks import bounded, check_errors, check_raised, finish
 from tests.faults.components import (
     FaultyFunction,
     FaultyService,
@@ -287,4 +288,34 @@ def test_a_job_whose_driver_cannot_start_is_not_left_for_the_exit_net(
         env.submit()
     bounded(env.close)
     assert env.jobs == []
-    assert not [job for job in job_module._live_jobs if job.name == "no-driver"]
+    assert not [job for job in job_module.live_jobs() if job.name == "no-driver"]
+
+
+def test_check_errors_catches_an_error_not_tied_to_its_transition() -> None:
+    """The fault cases' error check fails for a wrong cause, phase or order."""
+    journal = Journal()
+    env = LocalEnvironment("tied-errors", check=True)
+    env.register_service(
+        "index", FaultyService, "index", journal, cleanup=InjectedError("cleanup")
+    )
+    env.from_batch(range(3)).map(
+        FaultyFunction, "map", journal, execute=InjectedError("execute")
+    ).sink(lambda item: None)
+    with pytest.raises(JobFailed) as caught:
+        bounded(env.submit)
+    job = caught.value.job
+    finish(env, job, journal, first=InjectedError)
+    real = list(job._kernel.errors)
+    assert len(real) == 2
+
+    first, later = real
+    for wrong in (
+        [dataclasses.replace(first, cause=first.cause + 1), later],
+        [first, dataclasses.replace(later, phase=Phase.RUNNING)],
+        [later, first],
+    ):
+        job._kernel.errors[:] = wrong
+        with pytest.raises(AssertionError):
+            check_errors(job, InjectedError)
+    job._kernel.errors[:] = real
+    check_errors(job, InjectedError)

@@ -340,14 +340,23 @@ def test_a_source_waiting_for_input_yields_idle_and_stops_cleanly() -> None:
                 yield IDLE
 
     out: list[int] = []
+    all_arrived = threading.Event()
+
+    def sink(item: int) -> None:
+        out.append(item)
+        if len(out) == 5:
+            all_arrived.set()
+
     with LocalEnvironment("idle", check=True, stop_timeout=SHORT) as env:
-        env.from_batch(listen()).sink(out.append)
+        env.from_batch(listen()).sink(sink)
         job = env.submit(autostop=False)
         for item in range(5):
             inbox.put(item)
+        assert all_arrived.wait(BOUND)
         assert bounded(job.stop, timeout=LONG) is Phase.CLEANED
     assert job.outcome is Outcome.CANCELLED and job.abandoned == []
     assert out == list(range(5))
+    assert job.tasks["source"].state is Phase.CLEANED
 
 
 def test_a_source_blocked_inside_next_is_abandoned_at_its_deadline() -> None:
