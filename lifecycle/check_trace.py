@@ -241,6 +241,10 @@ def _depends_on(values: list[str]) -> dict[str, tuple[str, ...]]:
     return found
 
 
+#: The exit code of each error the check reports; any other is EXIT_UNREADABLE.
+_EXIT_CODES = {TraceViolation: EXIT_ILLEGAL, TraceIncomplete: EXIT_INCOMPLETE}
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the trace named by `args.file`; print one line; return the exit code."""
     try:
@@ -251,16 +255,7 @@ def run(args: argparse.Namespace) -> int:
             f"lifecycle check-trace: cannot write the diagram: {error}", file=sys.stderr
         )
         return EXIT_UNREADABLE
-    except ValueError as error:
+    except (ValueError, TraceError, TraceViolation, TraceIncomplete) as error:
         print(f"lifecycle check-trace: {error}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    except TraceError as error:
-        print(f"lifecycle check-trace: {error}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    except TraceViolation as error:
-        print(f"lifecycle check-trace: {error}", file=sys.stderr)
-        return EXIT_ILLEGAL
-    except TraceIncomplete as error:
-        print(f"lifecycle check-trace: {error}", file=sys.stderr)
-        return EXIT_INCOMPLETE
+        return _EXIT_CODES.get(type(error), EXIT_UNREADABLE)
     return EXIT_LEGAL
