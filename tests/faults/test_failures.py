@@ -110,18 +110,17 @@ def test_later_errors_are_kept_in_order_behind_the_first() -> None:
 def test_a_failure_while_draining_after_the_input_ended() -> None:
     """A sink that fails once the input ended still fails the job, first error kept."""
     journal = Journal()
-    jobs: list = []
+    env = LocalEnvironment("fail-draining", check=True, stop_timeout=LONG)
 
     def fail_last(item: int) -> None:
         if item == 9:
-            bounded(jobs[0].wait, Phase.STOPPING)
+            # env.jobs holds the job before its first thread starts.
+            bounded(env.jobs[0].wait, Phase.STOPPING)
             raise InjectedError("last item")
 
-    env = LocalEnvironment("fail-draining", check=True, stop_timeout=LONG)
     env.register_service("index", FaultyService, "index", journal)
     env.from_batch(FaultySource(journal, 10)).sink(fail_last)
-    jobs.append(env.submit(autostop=False))
-    job = jobs[0]
+    job = env.submit(autostop=False)
     assert bounded(job.wait) is Phase.CLEANED
     finish(env, job, journal, first=InjectedError)
 
