@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -38,16 +38,26 @@ def interrupt_main_when(ready: threading.Event, *, then: threading.Event | None 
 
 
 def endless(env: LocalEnvironment, journal: Journal, flowing: threading.Event,
-            *, slow: bool = False) -> None:  # fmt: skip
-    """An endless source into a sink that sets `flowing` at item 10."""
+            *, gate: threading.Event | None = None) -> None:  # fmt: skip
+    """An endless source into a sink; `flowing` is set once item 10 reached
+    the sink. With a `gate`, the sink holds every later item until the gate
+    opens, and `flowing` waits until 100 items were emitted: a backlog is
+    queued."""
+    source = FaultySource(journal, None)
+
+    def gated() -> Iterator[int]:
+        for item in source:
+            yield item
+            if item == 100:
+                flowing.set()
 
     def sink(item: int) -> None:
-        if item == 10:
+        if item == 10 and gate is None:
             flowing.set()
-        if slow:
-            time.sleep(0.02)
+        if gate is not None and item > 10:
+            gate.wait(BOUND)
 
-    env.from_batch(FaultySource(journal, None)).sink(sink)
+    env.from_batch(source if gate is None else gated()).sink(sink)
 
 
 @pytest.mark.parametrize("where", ["submit", "wait"])
@@ -69,12 +79,22 @@ def test_ctrl_c_tears_down_gracefully_then_reraises(where: str) -> None:
     finish(env, job, journal)
 
 
-def test_a_second_ctrl_c_forces_the_tasks() -> None:
+def test_a_second_ctrl_c_forces_the_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The second interrupt drops what is queued instead of draining it."""
+    from lifecycle.runtime.tasks import TaskRunner
+
     journal, flowing, stopping = Journal(), threading.Event(), threading.Event()
+    forced = threading.Event()  # the drain is held until the tasks are forced
+    force = TaskRunner.force
+
+    def force_then_open_the_gate(runner: TaskRunner) -> None:
+        force(runner)
+        forced.set()
+
+    monkeypatch.setattr(TaskRunner, "force", force_then_open_the_gate)
     env = LocalEnvironment("ctrl-c-twice", check=True, stop_timeout=60.0,
                            queue_size=1000)  # fmt: skip
-    endless(env, journal, flowing, slow=True)
+    endless(env, journal, flowing, gate=forced)
     job = env.submit(autostop=False)
     watcher = threading.Thread(
         target=lambda: job.wait(Phase.STOPPING) and stopping.set(), daemon=True
