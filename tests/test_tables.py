@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from transitions import MachineError
 
 from lifecycle.machines import machine_for, trigger
 from lifecycle.phases import TABLES, TERMINAL, Kind, Phase, Row, events_of
+from tests.standins import Model
 
 ROWS = [(kind, row) for kind, table in TABLES.items() for row in table]
-
-
-@dataclass
-class Model:
-    """A stand-in for a component or a kernel whose guards all say yes or no."""
-
-    state: Phase
-    set_up: bool = True
-    all_started: bool = True
-    must_stop: bool = True
-    input_ended: bool = True
-    tasks_stopped: bool = True
-    teardown_wanted: bool = True
-    all_cleaned: bool = True
-    some_failed: bool = True
 
 
 def model_for(row: Row, holds: bool) -> Model:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,25 +25,11 @@ from lifecycle.testing import (
 )
 from lifecycle.verify.harness import HarnessViolation
 from tests.recording import Journal, Recorded
+from tests.standins import Model
 
 pytest_plugins = ["pytester"]
 
 KINDS = st.sampled_from(list(Kind))
-
-
-@dataclass
-class Model:
-    """A component or kernel stand-in whose guards hold for the row taken."""
-
-    state: Phase = Phase.CREATED
-    set_up: bool = True
-    all_started: bool = True
-    must_stop: bool = True
-    input_ended: bool = True
-    tasks_stopped: bool = True
-    teardown_wanted: bool = True
-    all_cleaned: bool = True
-    some_failed: bool = True
 
 
 def take(kind: Kind, model: Model, row: Row) -> None:
